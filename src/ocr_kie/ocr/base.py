@@ -1,0 +1,182 @@
+"""The OCR result types and the interface every OCR engine implements."""
+
+from __future__ import annotations
+
+import abc
+import os
+from typing import ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from ocr_kie.errors import OcrEngineError, OcrKieError
+from ocr_kie.ocr.layout import order_lines
+
+Point = tuple[float, float]
+
+
+class OcrLine(BaseModel):
+    """One recognised text line.
+
+    Attributes:
+        text: The recognised text.
+        polygon: The four corners of the text box, clockwise from top-left, in page pixels.
+        score: The recogniser's confidence in ``[0, 1]``.
+        row: The index of the visual row the line belongs to (set by the reading order).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    polygon: tuple[Point, Point, Point, Point]
+    score: float
+    row: int = 0
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        """The axis-aligned bounding box ``(x0, y0, x1, y1)``."""
+        xs = [p[0] for p in self.polygon]
+        ys = [p[1] for p in self.polygon]
+        return (min(xs), min(ys), max(xs), max(ys))
+
+
+class OcrPage(BaseModel):
+    """The OCR of one image or PDF page.
+
+    Attributes:
+        lines: The text lines in reading order (rows top to bottom, left to right in a row).
+        width: The page width in pixels.
+        height: The page height in pixels.
+        engine: The registry name of the engine that produced it.
+        model: The models used, e.g. ``"PP-OCRv4_mobile_det+PP-OCRv4_mobile_rec"``.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    lines: list[OcrLine] = Field(default_factory=list)
+    width: int
+    height: int
+    engine: str
+    model: str
+
+    @property
+    def rows(self) -> list[list[OcrLine]]:
+        """The lines grouped by visual row."""
+        rows: dict[int, list[OcrLine]] = {}
+        for line in self.lines:
+            rows.setdefault(line.row, []).append(line)
+        return [rows[r] for r in sorted(rows)]
+
+    @property
+    def text(self) -> str:
+        """The page text: one visual row per line, the row's pieces joined by a space."""
+        return "\n".join(" ".join(line.text for line in row) for row in self.rows)
+
+
+def default_threads() -> int:
+    """A sane CPU thread count for small shared machines: the CPUs available, at most 4."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        available = os.cpu_count() or 1
+    return max(1, min(available, 4))
+
+
+class EngineOptions(BaseModel):
+    """Options shared by every engine. Subclasses add their own; unknown names are rejected.
+
+    Attributes:
+        threads: CPU threads for inference.
+        max_side: Images whose long side exceeds this are scaled down before detection (big scans
+            gain nothing from more pixels and take many times longer); boxes are reported in the
+            original image's pixels.
+        min_score: Lines recognised with a lower confidence are dropped.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    threads: int = Field(default_factory=default_threads, ge=1)
+    max_side: int = Field(default=2000, ge=64)
+    min_score: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
+class OcrEngine(abc.ABC):
+    """An OCR engine: an RGB image in, an :class:`OcrPage` out.
+
+    Engines load their models once, in ``__init__``; create one and reuse it (or take the shared
+    one from :func:`ocr_kie.ocr.get_engine`).
+
+    Subclasses set ``name``, ``options_class`` and implement :meth:`_recognize`.
+    """
+
+    name: ClassVar[str]
+    options_class: ClassVar[type[EngineOptions]] = EngineOptions
+
+    def __init__(self, options: EngineOptions | None = None) -> None:
+        self.options = options or self.options_class()
+
+    @property
+    @abc.abstractmethod
+    def model(self) -> str:
+        """The model names, for provenance in the results."""
+
+    @abc.abstractmethod
+    def _recognize(self, image_bgr: np.ndarray) -> list[tuple[list[Point], str, float]]:
+        """Detect and recognise the text of a BGR image: ``(polygon, text, score)`` per line."""
+
+    def recognize(self, image: np.ndarray, *, source: str | None = None) -> OcrPage:
+        """Recognise the text of an image.
+
+        Args:
+            image: An RGB (or grayscale) ``uint8`` array of shape ``(H, W[, 3])``.
+            source: A name for the image, used in error messages.
+
+        Returns:
+            The page, lines in reading order, boxes in the image's own pixels.
+
+        Raises:
+            OcrEngineError: The engine failed on this image.
+        """
+        image = _as_rgb(image)
+        height, width = image.shape[:2]
+        scale = min(1.0, self.options.max_side / max(height, width))
+        work = image if scale == 1.0 else _resize(image, scale)
+        try:
+            raw = self._recognize(np.ascontiguousarray(work[:, :, ::-1]))
+        except OcrKieError:
+            raise
+        except Exception as e:  # translate at the boundary
+            raise OcrEngineError(f"{type(e).__name__}: {e}", engine=self.name, source=source) from e
+        lines = [
+            OcrLine(
+                text=text,
+                polygon=tuple((float(x) / scale, float(y) / scale) for x, y in polygon),  # type: ignore[arg-type]
+                score=float(score),
+            )
+            for polygon, text, score in raw
+            if text.strip() and score >= self.options.min_score
+        ]
+        return OcrPage(lines=order_lines(lines), width=width, height=height, engine=self.name, model=self.model)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.options!r})"
+
+
+def _as_rgb(image: np.ndarray) -> np.ndarray:
+    if image.dtype != np.uint8:
+        raise TypeError(f"expected a uint8 image array, got dtype {image.dtype}")
+    if image.ndim == 2:
+        return np.repeat(image[:, :, None], 3, axis=2)
+    if image.ndim == 3 and image.shape[2] == 4:
+        return image[:, :, :3]
+    if image.ndim == 3 and image.shape[2] == 3:
+        return image
+    raise TypeError(f"expected an image array of shape (H, W), (H, W, 3) or (H, W, 4), got {image.shape}")
+
+
+def _resize(image: np.ndarray, scale: float) -> np.ndarray:
+    import cv2
+
+    height, width = image.shape[:2]
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)

@@ -1,0 +1,1 @@
+"""Sample images bundled with ocr_kie."""
