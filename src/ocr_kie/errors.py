@@ -63,13 +63,20 @@ class ImageTooLargeError(InputError):
     """The image's dimensions exceed the configured pixel limit (a decompression bomb).
 
     Attributes:
-        width: The declared width in pixels.
-        height: The declared height in pixels.
+        width: The declared width in pixels, when known.
+        height: The declared height in pixels, when known.
         max_pixels: The limit that was exceeded.
     """
 
     def __init__(
-        self, message: str, *, source: str, width: int, height: int, max_pixels: int, page: int | None = None
+        self,
+        message: str,
+        *,
+        source: str,
+        width: int | None,
+        height: int | None,
+        max_pixels: int,
+        page: int | None = None,
     ) -> None:
         self.width = width
         self.height = height

@@ -26,8 +26,10 @@ Source = Union[str, os.PathLike, bytes, "Image.Image", np.ndarray]
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
 PDF_SUFFIXES = frozenset({".pdf"})
 
-#: Default pixel limit per image or rendered page (about 16k x 12k): larger is treated as a bomb.
-DEFAULT_MAX_PIXELS = 200_000_000
+#: Default pixel limit per image or rendered page (about 15k x 12k): larger is treated as a bomb.
+#: Pillow refuses images above twice its ``Image.MAX_IMAGE_PIXELS`` (the same number by default)
+#: on its own; raise that too if you raise this.
+DEFAULT_MAX_PIXELS = 178_956_970
 #: Default resolution at which PDF pages are rendered.
 DEFAULT_DPI = 200
 
@@ -150,7 +152,7 @@ def _image_pages(data: bytes, name: str, max_pixels: int) -> Iterator[PageImage]
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as e:
-        raise ImageTooLargeError(str(e), source=name, width=0, height=0, max_pixels=max_pixels) from e
+        raise _bomb(e, name, None) from e
     except UnidentifiedImageError as e:
         raise InvalidImageError("not an image, or a format that cannot be read", source=name) from e
     except Exception as e:
@@ -181,12 +183,26 @@ def _pil_to_rgb(image: Image.Image, name: str, page: int | None) -> np.ndarray:
                 upright = Image.alpha_composite(background, upright.convert("RGBA"))
             rgb = np.asarray(upright.convert("RGB"))
     except Image.DecompressionBombError as e:
-        raise ImageTooLargeError(str(e), source=name, width=image.width, height=image.height, max_pixels=0, page=page) from e
+        raise _bomb(e, name, page, image.size) from e
     except (OSError, ValueError, SyntaxError) as e:  # truncated or corrupt data
         raise InvalidImageError(f"cannot decode the image: {e}", source=name, page=page) from e
     if rgb.size == 0:
         raise InvalidImageError("the image has no pixels", source=name, page=page)
     return rgb
+
+
+def _bomb(error: Exception, name: str, page: int | None, size: tuple[int, int] | None = None) -> ImageTooLargeError:
+    from PIL import Image
+
+    limit = 2 * (Image.MAX_IMAGE_PIXELS or 0)
+    return ImageTooLargeError(
+        f"more than {limit:,} pixels (Pillow's decompression bomb limit); refusing to decode it ({error})",
+        source=name,
+        width=size[0] if size else None,
+        height=size[1] if size else None,
+        max_pixels=limit,
+        page=page,
+    )
 
 
 def _check_size(size: tuple[int, int], name: str, max_pixels: int, page: int | None) -> None:

@@ -1,0 +1,47 @@
+"""Shared fixtures: the rendered test images with their ground truth, and the real engines."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from rapidfuzz.distance import Levenshtein
+
+from ocr_kie.ocr import OcrEngine, get_engine
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def squash(text: str) -> str:
+    """Whitespace removed, full-width unified: PP-OCR drops spaces, so compare without them."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def cer(recognised: str, truth: str) -> float:
+    """Character error rate of ``recognised`` against ``truth``, ignoring whitespace."""
+    truth = squash(truth)
+    return Levenshtein.distance(squash(recognised), truth) / len(truth)
+
+
+def truth(name: str) -> dict:
+    """The ground truth written by scripts/make_fixtures.py: lines with boxes, rows, size."""
+    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def rgb(name: str) -> np.ndarray:
+    return np.asarray(Image.open(FIXTURES / name).convert("RGB"))
+
+
+@pytest.fixture(scope="session", params=["paddle", "onnx"])
+def engine(request: pytest.FixtureRequest) -> OcrEngine:
+    """Each real engine, created once for the whole session (as users get it)."""
+    return get_engine(request.param)
+
+
+@pytest.fixture(scope="session")
+def paddle() -> OcrEngine:
+    return get_engine("paddle")
