@@ -11,14 +11,20 @@ Errors carry their context as attributes (the source, the page, …) besides the
     │   └── InvalidPdfError        encrypted, corrupt or unrenderable PDF
     ├── OcrEngineError             the OCR engine failed; ``.engine``, ``.source``
     │   └── ModelFilesNotFoundError  model files missing from the installed wheels
+    ├── ExtractionParseError       no usable answer from the LLM; ``.reply``, ``.errors``, ``.attempts``
+    │                              (also LangChain's OutputParserException)
     └── MissingDependencyError     an optional package is not installed (also an ImportError)
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from langchain_core.exceptions import OutputParserException
+
 __all__ = [
+    "ExtractionParseError",
     "ImageTooLargeError",
     "InputError",
     "InvalidImageError",
@@ -113,6 +119,64 @@ class ModelFilesNotFoundError(OcrEngineError):
     def __init__(self, message: str, *, engine: str, missing: list[str]) -> None:
         self.missing = missing
         super().__init__(message, engine=engine)
+
+
+def _unpickle_error(cls: type, message: str, state: dict[str, Any]) -> ExtractionParseError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    return err
+
+
+class ExtractionParseError(OcrKieError, OutputParserException):
+    """The LLM reply held no usable JSON object, or its values broke the schema.
+
+    Both an :class:`~ocr_kie.errors.OcrKieError` and LangChain's ``OutputParserException``
+    (with ``llm_output`` = the reply, ``send_to_llm=True`` and the errors as ``observation``), so
+    LangChain's retry helpers and ``except OcrKieError`` both work.
+
+    Attributes:
+        reply: The raw reply text that failed (the last one, after retries).
+        errors: Human-readable problems, one per string; validation errors start with their JSON
+            path (``"$.items[1]: 'amount' is a required property"``).
+        keys: The asked keys, so a re-ask can name them.
+        values: The cleaned values that failed validation, when a JSON object was found.
+        attempts: How many replies were tried (1 unless a retry loop says otherwise).
+        replies: Every reply tried, oldest first.
+
+    Example:
+        >>> try:
+        ...     ocr_kie.parser.KieOutputParser(["total"]).parse("Sorry, I cannot read this receipt.")
+        ... except ExtractionParseError as e:
+        ...     print(e.errors[0])
+        no JSON object found in the reply
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reply: str,
+        errors: Sequence[str],
+        keys: Sequence[str] = (),
+        values: dict[str, Any] | None = None,
+        attempts: int = 1,
+        replies: Sequence[str] | None = None,
+    ) -> None:
+        self.reply = reply
+        self.errors = list(errors)
+        self.keys = list(keys)
+        self.values = values
+        self.attempts = attempts
+        self.replies = list(replies) if replies is not None else [reply]
+        super().__init__(
+            message, observation="\n".join(self.errors) or message, llm_output=reply, send_to_llm=True
+        )
+        # OutputParserException appends a troubleshooting URL to the message: keep ours short.
+        self.args = (message,)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_unpickle_error, (type(self), self.args[0], dict(self.__dict__)))
 
 
 class MissingDependencyError(OcrKieError, ImportError):
