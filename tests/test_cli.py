@@ -6,10 +6,13 @@ from conftest import FIXTURES, squash
 from ocr_kie.cli import main
 
 
-def test_demo_prints_the_ocr_of_the_bundled_sample(capsys):
+def test_demo_ocrs_and_extracts_from_the_bundled_sample_offline(capsys, monkeypatch):
+    for name in ("QIANFAN_AK", "QIANFAN_SK", "QIANFAN_ACCESS_KEY", "QIANFAN_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)  # the embedded model, whatever the machine has
     assert main(["demo"]) == 0
-    out = capsys.readouterr().out
+    out = capsys.readouterr().out.splitlines()
     assert "可用额度 12,000.00" in out and "账单日 每月5日" in out
+    assert json.loads(out[-1]) == {"可用额度": "12,000.00", "账单日": "每月5日", "到期还款日": "2026年12月25日"}
 
 
 def test_ocr_json_lines_and_exit_code_1_when_a_source_fails(capsys, tmp_path):

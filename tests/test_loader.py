@@ -246,3 +246,32 @@ def test_rgb_array_order_is_respected():
     image = rgb("screenshot_zh.png").copy()
     (doc,) = PPOCRLoader(image).load()
     assert_screenshot(doc)
+
+
+def test_cache_reuses_ocr_by_content_and_settings(tmp_path):
+    from ocr_kie import OcrCache
+
+    engine = FakeOcrEngine(["cached"])
+    cache = OcrCache()
+    copy = tmp_path / "copy.png"
+    shutil.copy(SCREENSHOT, copy)
+    first = PPOCRLoader([SCREENSHOT, copy, SCREENSHOT.read_bytes()], engine=engine, cache=cache).load()
+    assert engine.calls == 1 and (cache.hits, cache.misses) == (2, 1)
+    assert [d.metadata["source"] for d in first[:2]] == [str(SCREENSHOT), str(copy)]  # each keeps its name
+    first[0].metadata["lines"].clear()  # callers may mutate what they get
+    assert PPOCRLoader(SCREENSHOT, engine=engine, cache=cache).load()[0].metadata["lines"]
+    PPOCRLoader(SCREENSHOT, engine=engine, cache=cache, dpi=300).load()  # other settings: OCR again
+    assert engine.calls == 2
+
+
+def test_disk_cache_survives_the_process_and_ignores_damaged_entries(tmp_path):
+    from ocr_kie import OcrCache
+
+    engine = FakeOcrEngine(["on disk"])
+    PPOCRLoader(SCREENSHOT, engine=engine, cache=OcrCache(directory=tmp_path)).load()
+    (doc,) = PPOCRLoader(SCREENSHOT, engine=engine, cache=OcrCache(directory=tmp_path)).load()
+    assert engine.calls == 1 and doc.page_content == "on disk"
+    for entry in tmp_path.glob("*.json"):
+        entry.write_text("{damaged")
+    PPOCRLoader(SCREENSHOT, engine=engine, cache=OcrCache(directory=tmp_path)).load()
+    assert engine.calls == 2

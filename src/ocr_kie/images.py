@@ -86,7 +86,7 @@ def expand_sources(sources: Source | Sequence[Source]) -> list[Source]:
 
 
 def iter_pages(
-    source: Source, *, dpi: int = DEFAULT_DPI, max_pixels: int = DEFAULT_MAX_PIXELS
+    source: Source, *, name: str | None = None, dpi: int = DEFAULT_DPI, max_pixels: int = DEFAULT_MAX_PIXELS
 ) -> Iterator[PageImage]:
     """Read a single source into RGB page images.
 
@@ -95,6 +95,8 @@ def iter_pages(
 
     Args:
         source: A file path, bytes, a PIL image or an RGB/grayscale ``uint8`` array.
+        name: The name to report (default: :func:`source_name`); for bytes read from a file,
+            its path, whose suffix also tells a PDF.
         dpi: Resolution for rendering PDF pages.
         max_pixels: Refuse images (and rendered pages) with more pixels than this.
 
@@ -104,7 +106,7 @@ def iter_pages(
         ImageTooLargeError: More pixels than ``max_pixels``.
         InvalidPdfError: An encrypted or corrupt PDF.
     """
-    name = source_name(source)
+    name = name or source_name(source)
     if isinstance(source, np.ndarray):
         yield PageImage(name, 1, _check_array(source, name, max_pixels))
         return
@@ -116,14 +118,20 @@ def iter_pages(
             )
         yield from _pil_pages(source, name, max_pixels)
         return
-    data = _read_bytes(source, name)
-    if data[:5] == b"%PDF-" or (isinstance(source, (str, os.PathLike)) and Path(source).suffix.lower() in PDF_SUFFIXES):
+    data = read_bytes(source, name)
+    if data[:5] == b"%PDF-" or Path(name).suffix.lower() in PDF_SUFFIXES:
         yield from _pdf_pages(data, name, dpi, max_pixels)
     else:
         yield from _image_pages(data, name, max_pixels)
 
 
-def _read_bytes(source: str | os.PathLike | bytes | bytearray | memoryview, name: str) -> bytes:
+def read_bytes(source: str | os.PathLike | bytes | bytearray | memoryview, name: str) -> bytes:
+    """The bytes of a file or bytes-like source.
+
+    Raises:
+        SourceNotFoundError: The path does not exist.
+        InvalidImageError: Not a regular file, unreadable, or empty.
+    """
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -10,8 +11,17 @@ from typing import Literal
 from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 
+from ocr_kie.cache import OcrCache, content_key
 from ocr_kie.errors import InputError, OcrEngineError, OcrKieError
-from ocr_kie.images import DEFAULT_DPI, DEFAULT_MAX_PIXELS, Source, expand_sources, iter_pages, source_name
+from ocr_kie.images import (
+    DEFAULT_DPI,
+    DEFAULT_MAX_PIXELS,
+    Source,
+    expand_sources,
+    iter_pages,
+    read_bytes,
+    source_name,
+)
 from ocr_kie.ocr import OcrEngine, OcrPage, get_engine
 
 logger = logging.getLogger(__name__)
@@ -71,6 +81,7 @@ class PPOCRLoader(BaseLoader):
         max_pixels: Images or pages with more pixels are refused (decompression bombs).
         on_error: ``"raise"`` stops at the first bad source; ``"skip"`` logs it, records it in
             :attr:`failures` and goes on with the others.
+        cache: Reuse the OCR of images already seen (keyed by content and OCR settings).
     """
 
     def __init__(
@@ -81,6 +92,7 @@ class PPOCRLoader(BaseLoader):
         dpi: int = DEFAULT_DPI,
         max_pixels: int = DEFAULT_MAX_PIXELS,
         on_error: Literal["raise", "skip"] = "raise",
+        cache: OcrCache | None = None,
     ) -> None:
         if on_error not in ("raise", "skip"):
             raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
@@ -89,6 +101,7 @@ class PPOCRLoader(BaseLoader):
         self.dpi = dpi
         self.max_pixels = max_pixels
         self.on_error = on_error
+        self.cache = cache
         self.failures: list[LoadFailure] = []
 
     @property
@@ -109,14 +122,31 @@ class PPOCRLoader(BaseLoader):
         for source in self.sources:
             name = source_name(source)
             try:
-                for page in iter_pages(source, dpi=self.dpi, max_pixels=self.max_pixels):
-                    ocr = self.engine.recognize(page.image, source=name)
-                    yield page_document(ocr, source=name, page_number=page.page)
+                yield from self._load_one(source, name)
             except (InputError, OcrEngineError) as e:
                 if self.on_error == "raise":
                     raise
                 logger.warning("skipping %s: %s", name, e)
                 self.failures.append(LoadFailure(source=name, error=e))
+
+    def _load_one(self, source: Source, name: str) -> Iterator[Document]:
+        payload = read_bytes(source, name) if isinstance(source, (str, os.PathLike)) else source
+        key = None
+        if self.cache is not None:
+            settings = f"{self.engine.name}|{self.engine.model}|{self.engine.options.model_dump_json()}|{self.dpi}"
+            key = content_key(payload, settings)
+            cached = self.cache.get(key) if key else None
+            if cached is not None:
+                for doc in cached:
+                    doc.metadata["source"] = name
+                yield from cached
+                return
+        docs = []
+        for page in iter_pages(payload, name=name, dpi=self.dpi, max_pixels=self.max_pixels):
+            docs.append(page_document(self.engine.recognize(page.image, source=name), source=name, page_number=page.page))
+            yield docs[-1]
+        if key is not None and self.cache is not None:
+            self.cache.put(key, docs)
 
     def __repr__(self) -> str:
         return f"PPOCRLoader({len(self.sources)} sources, engine={self._engine!r}, on_error={self.on_error!r})"

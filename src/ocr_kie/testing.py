@@ -12,13 +12,19 @@ Example:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import Field, PrivateAttr
 
 from ocr_kie.ocr.base import OcrEngine, Point
 
-__all__ = ["FakeOcrEngine"]
+__all__ = ["FakeOcrEngine", "ScriptedChatModel"]
 
 
 class FakeOcrEngine(OcrEngine):
@@ -55,3 +61,52 @@ class FakeOcrEngine(OcrEngine):
             polygon: list[Point] = [(0.0, top), (float(width), top), (float(width), bottom), (0.0, bottom)]
             out.append((polygon, text, self._score))
         return out
+
+
+class ScriptedChatModel(BaseChatModel):
+    """A chat model that plays scripted replies in order and records what it was sent.
+
+    Replies may be strings or ``AIMessage`` objects (e.g. with ``tool_calls``, to drive an agent).
+    Binding tools or a response format returns the same model, so it stands in anywhere.
+
+    Example:
+        >>> model = ScriptedChatModel(replies=['{"total": "9.90"}'])
+        >>> model.invoke("hi").content
+        '{"total": "9.90"}'
+        >>> model.calls[0][0].content
+        'hi'
+
+    Attributes:
+        replies: The replies, played once each; a call after the last one fails.
+        calls: The messages of every call, oldest first.
+        bound: The keyword arguments the model was called with (``response_format`` …).
+    """
+
+    replies: list[str | AIMessage]
+    calls: list[list[BaseMessage]] = Field(default_factory=list)
+    bound: list[dict[str, Any]] = Field(default_factory=list)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def bind_tools(self, tools: Any, **kwargs: Any) -> ScriptedChatModel:
+        """Tools are accepted and ignored: the script decides the tool calls."""
+        return self
+
+    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        with self._lock:
+            if len(self.calls) >= len(self.replies):
+                raise RuntimeError(f"ScriptedChatModel has no reply left for call {len(self.calls) + 1}")
+            reply = self.replies[len(self.calls)]
+            self.calls.append(list(messages))
+            self.bound.append(dict(kwargs))
+        message = reply if isinstance(reply, AIMessage) else AIMessage(reply)
+        if message.usage_metadata is None:
+            sent = sum(len(str(m.content)) for m in messages)
+            out = len(str(message.content))
+            message = message.model_copy(
+                update={"usage_metadata": {"input_tokens": sent, "output_tokens": out, "total_tokens": sent + out}}
+            )
+        return ChatResult(generations=[ChatGeneration(message=message)])

