@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from ocr_kie.cache import OcrCache
 from ocr_kie.examples import BudgetedExampleSelector, Example, Relevance, lexical_relevance, load_examples
@@ -36,8 +36,33 @@ PROMPT_MARGIN = 64
 _SOURCE_KEYS = ("image", "source", "path", "file")
 
 
+class ExtractionConfig(BaseModel):
+    """How :class:`KieExtractor` prompts, re-asks and reports; see :func:`build_chain` for each field."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    max_retries: int = Field(default=2, ge=0)
+    return_details: bool = False
+    require_grounding: bool = False
+    example_budget: int | None = Field(default=None, ge=0)
+    context_window: int | None = Field(default=None, gt=0)
+    max_message_chars: int | None = Field(default=None, gt=0)
+    max_tokens: int = Field(default=256, gt=0)
+    system_prompt: str = SYSTEM_PROMPT
+    relevance: Callable[[str, Sequence[str]], list[float]] = lexical_relevance
+
+
 class KieExtractor:
-    """The configured pipeline behind :func:`build_chain`; see there for the arguments."""
+    """The configured pipeline behind :func:`build_chain`.
+
+    Args:
+        spec: The keys, a JSON Schema or a pydantic model class.
+        examples: The worked examples.
+        llm: The chat model (already resolved).
+        ocr: An OCR engine or its registry name.
+        cache: The OCR cache, if any.
+        config: The rest of the settings.
+    """
 
     def __init__(
         self,
@@ -45,35 +70,19 @@ class KieExtractor:
         *,
         examples: Sequence[Example],
         llm: BaseChatModel,
-        ocr: OcrEngine | str | None,
-        cache: OcrCache | None,
-        max_retries: int,
-        return_details: bool,
-        require_grounding: bool,
-        example_budget: int | None,
-        context_window: int | None,
-        max_message_chars: int | None,
-        max_tokens: int,
-        system_prompt: str,
-        relevance: Relevance,
+        ocr: OcrEngine | str | None = None,
+        cache: OcrCache | None = None,
+        config: ExtractionConfig | None = None,
     ) -> None:
+        self.config = config or ExtractionConfig()
         self.schema = schema_from_spec(spec)
         self.parser = KieOutputParser(schema=self.schema)
         self.examples = list(examples)
         self.llm = llm
         self._ocr = ocr
         self.cache = cache
-        self.max_retries = max_retries
-        self.return_details = return_details
-        self.require_grounding = require_grounding
-        self.example_budget = example_budget
-        self.context_window = context_window
-        self.max_message_chars = max_message_chars
-        self.max_tokens = max_tokens
-        self.system_prompt = system_prompt
-        self.relevance = relevance
         self.count_tokens = token_counter(llm)
-        self.model = bind_schema(llm, self.schema, max_tokens=max_tokens)
+        self.model = bind_schema(llm, self.schema, max_tokens=self.config.max_tokens)
         self._selector: BudgetedExampleSelector | None = None
 
     def as_runnable(self) -> Runnable[Any, dict[str, Any]]:
@@ -115,77 +124,42 @@ class KieExtractor:
         """The example history, built on first use (example images are OCR'd then, once)."""
         if self._selector is None:
             groups = [
-                example_turn_group(ex.ocr_text(self._ocr_text), ex.values, self.schema, self.max_message_chars)
+                example_turn_group(ex.ocr_text(self._ocr_text), ex.values, self.schema, self.config.max_message_chars)
                 for ex in self.examples
             ]
-            self._selector = BudgetedExampleSelector(groups, self.count_tokens, self.relevance)
+            self._selector = BudgetedExampleSelector(groups, self.count_tokens, self.config.relevance)
         return self._selector
 
     def messages(self, docs: list[Document]) -> tuple[list[BaseMessage], dict[str, Any]]:
         """The prompt's messages for these pages, and what went into it."""
+        cfg = self.config
         text = page_text(docs)
-        document = as_messages(document_turns(text, self.schema, self.max_message_chars))
-        fixed = self.count_tokens(self.system_prompt) + sum(self.count_tokens(str(m.content)) + 4 for m in document)
-        window = self.context_window or context_window(self.llm)
-        budget = self.example_budget
+        document = as_messages(document_turns(text, self.schema, cfg.max_message_chars))
+        fixed = self.count_tokens(cfg.system_prompt) + sum(self.count_tokens(str(m.content)) + 4 for m in document)
+        window = cfg.context_window or context_window(self.llm)
+        budget = cfg.example_budget
         if budget is None:
-            budget = max(window - fixed - self.max_tokens - PROMPT_MARGIN, 0)
+            budget = max(window - fixed - cfg.max_tokens - PROMPT_MARGIN, 0)
         prompt = build_prompt(self.selector)
-        value = prompt.invoke({"system": self.system_prompt, "text": text, "example_budget": budget, "document": document})
+        value = prompt.invoke({"system": cfg.system_prompt, "text": text, "example_budget": budget, "document": document})
         info = {"examples_used": list(self.selector.last_selected), "example_budget": budget, "context_window": window}
         return value.to_messages(), info
 
     # -- LLM + parser with re-asks ---------------------------------------------------------------
 
-    def _after_reply(self, reply: BaseMessage, messages: list[BaseMessage], replies: list[str], errors: list[str]) -> dict | None:
-        text = reply.content if isinstance(reply.content, str) else str(reply.content)
-        replies.append(text)
-        try:
-            return self.parser.parse(text)
-        except ExtractionParseError as e:
-            errors[:] = e.errors
-            messages += [AIMessage(text), HumanMessage(self.parser.retry_message(e))]
-            return None
-
-    def _give_up(self, replies: list[str], errors: list[str]) -> ExtractionParseError:
-        return ExtractionParseError(
-            f"no valid answer after {len(replies)} attempts: {errors[0] if errors else 'unknown error'}",
-            reply=replies[-1],
-            errors=errors,
-            keys=list(self.schema["properties"]),
-            attempts=len(replies),
-            replies=replies,
-        )
-
     def extract(self, state: dict[str, Any], config: RunnableConfig | None = None) -> dict[str, Any]:
         """Prompt the LLM (re-asking on unusable replies) and ground the values."""
-        messages, info = self.messages(state["docs"])
-        replies: list[str] = []
-        errors: list[str] = []
-        usage: list[Any] = []
-        start = time.perf_counter()
-        for _ in range(self.max_retries + 1):
-            reply = self.model.invoke(messages, config)
-            usage.append(getattr(reply, "usage_metadata", None))
-            values = self._after_reply(reply, messages, replies, errors)
-            if values is not None:
-                return self._finish(values, state, replies, usage, time.perf_counter() - start, info)
-        raise self._give_up(replies, errors)
+        attempts = _Attempts(self, state)
+        while attempts.pending:
+            attempts.take(self.model.invoke(attempts.messages, config))
+        return attempts.result()
 
     async def aextract(self, state: dict[str, Any], config: RunnableConfig | None = None) -> dict[str, Any]:
         """Async :meth:`extract`."""
-        messages, info = self.messages(state["docs"])
-        replies: list[str] = []
-        errors: list[str] = []
-        usage: list[Any] = []
-        start = time.perf_counter()
-        for _ in range(self.max_retries + 1):
-            reply = await self.model.ainvoke(messages, config)
-            usage.append(getattr(reply, "usage_metadata", None))
-            values = self._after_reply(reply, messages, replies, errors)
-            if values is not None:
-                return self._finish(values, state, replies, usage, time.perf_counter() - start, info)
-        raise self._give_up(replies, errors)
+        attempts = _Attempts(self, state)
+        while attempts.pending:
+            attempts.take(await self.model.ainvoke(attempts.messages, config))
+        return attempts.result()
 
     def _finish(
         self, values: dict, state: dict, replies: list[str], usage: list[Any], llm_seconds: float, info: dict
@@ -193,9 +167,9 @@ class KieExtractor:
         # Lines that read like instructions to the model are no evidence (prompt injection).
         evidence = ground(values, without_instructions(state["docs"]))
         dropped: list[str] = []
-        if self.require_grounding:
+        if self.config.require_grounding:
             values, dropped = drop_ungrounded(values, evidence)
-        if not self.return_details:
+        if not self.config.return_details:
             return values
         tokens = {"input_tokens": 0, "output_tokens": 0}
         for u in usage:
@@ -213,6 +187,49 @@ class KieExtractor:
             "pages": len(state["docs"]),
             **info,
         }
+
+
+class _Attempts:
+    """One extraction's conversation with the model: replies, re-asks, usage, the outcome."""
+
+    def __init__(self, extractor: KieExtractor, state: dict[str, Any]) -> None:
+        self.extractor = extractor
+        self.state = state
+        self.messages, self.info = extractor.messages(state["docs"])
+        self.replies: list[str] = []
+        self.errors: list[str] = []
+        self.usage: list[Any] = []
+        self.values: dict[str, Any] | None = None
+        self.start = time.perf_counter()
+
+    @property
+    def pending(self) -> bool:
+        return self.values is None and len(self.replies) <= self.extractor.config.max_retries
+
+    def take(self, reply: BaseMessage) -> None:
+        """Parse a reply; on failure, add it and its errors to the conversation as a re-ask."""
+        text = reply.content if isinstance(reply.content, str) else str(reply.content)
+        self.replies.append(text)
+        self.usage.append(getattr(reply, "usage_metadata", None))
+        try:
+            self.values = self.extractor.parser.parse(text)
+        except ExtractionParseError as e:
+            self.errors = e.errors
+            self.messages += [AIMessage(text), HumanMessage(self.extractor.parser.retry_message(e))]
+
+    def result(self) -> dict[str, Any]:
+        """The grounded values (or details), or the error carrying every reply."""
+        if self.values is None:
+            raise ExtractionParseError(
+                f"no valid answer after {len(self.replies)} attempts: {self.errors[0] if self.errors else 'unknown'}",
+                reply=self.replies[-1],
+                errors=self.errors,
+                keys=list(self.extractor.schema["properties"]),
+                attempts=len(self.replies),
+                replies=self.replies,
+            )
+        seconds = time.perf_counter() - self.start
+        return self.extractor._finish(self.values, self.state, self.replies, self.usage, seconds, self.info)
 
 
 def page_text(docs: Sequence[Document]) -> str:
@@ -280,12 +297,7 @@ def build_chain(
     if isinstance(examples, (str, os.PathLike)):
         examples = load_examples(examples)
     tokens = max_tokens or default_max_tokens(schema_from_spec(spec))
-    extractor = KieExtractor(
-        spec,
-        examples=examples,
-        llm=resolve_llm(llm, max_tokens=tokens, **llm_kwargs),
-        ocr=ocr,
-        cache=OcrCache() if cache is True else (cache or None),
+    config = ExtractionConfig(
         max_retries=max_retries,
         return_details=return_details,
         require_grounding=require_grounding,
@@ -295,6 +307,14 @@ def build_chain(
         max_tokens=tokens,
         system_prompt=system_prompt,
         relevance=relevance,
+    )
+    extractor = KieExtractor(
+        spec,
+        examples=examples,
+        llm=resolve_llm(llm, max_tokens=tokens, **llm_kwargs),
+        ocr=ocr,
+        cache=OcrCache() if cache is True else (cache or None),
+        config=config,
     )
     return extractor.as_runnable()
 
