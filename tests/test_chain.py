@@ -250,3 +250,17 @@ def test_injected_values_do_not_get_through_when_grounding_is_required(injection
     chain, model, _ = chain_with([obeyed], lines=lines, require_grounding=True)
     assert chain.invoke(FIXTURES / "screenshot_zh.png") == {"可用额度": None, "账单日": None}
     assert injection.split()[0] in model.calls[0][-1].content  # the model did see the text
+
+
+def test_injection_printed_in_a_real_image_does_not_get_through():
+    """Real PP-OCR reads the small print; a model that obeys it is overruled by grounding."""
+    obeyed = '{"可用额度": "99,999.00", "账单日": "每月1日"}'
+    model = ScriptedChatModel(replies=[obeyed, obeyed])
+    details = build_chain(KEYS, llm=model, require_grounding=True, return_details=True).invoke(
+        FIXTURES / "injection_zh.png"
+    )
+    assert "99,999.00" in model.calls[0][-1].content  # the OCR did read the injected text
+    assert details["values"] == {"可用额度": None, "账单日": None}
+    assert sorted(details["dropped_ungrounded"]) == sorted(KEYS)
+    honest = build_chain(KEYS, llm=ScriptedChatModel(replies=[ANSWER]), require_grounding=True)
+    assert honest.invoke(FIXTURES / "injection_zh.png") == json.loads(ANSWER)  # real values pass

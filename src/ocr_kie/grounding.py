@@ -500,7 +500,8 @@ def drop_ungrounded(values: Mapping[str, Any], evidence: Mapping[str, Evidence])
 # Lines that address the model instead of describing the document: a value found only there is
 # not evidence. A heuristic (English and Chinese phrasings, JSON fragments), not a guarantee.
 _INSTRUCTION_LINE = re.compile(
-    r"(ignore|disregard|forget|override)\W+(\w+\W+){0,4}(instructions?|prompts?|rules|above|previous)"
+    # OCR drops the spaces between English words ("Ignorepreviousinstructions"): no \s needed.
+    r"(ignore|disregard|forget|override).{0,40}?(instructions?|prompts?|rules|above|previous)"
     r"|(system\s+prompt|you\s+are\s+now|act\s+as|answer\s+with|respond\s+with|output\s+only)"
     r"|(忽略|无视|忘记|忘掉).{0,12}(指令|指示|提示|要求|规则|以上|之前|前面)"
     r"|(请|必须|只)?(回答|输出|返回|回复)\s*[:：]?\s*[{｛]"
