@@ -57,7 +57,8 @@ def score(pred: object, gold: object) -> tuple[bool, bool]:
 def single_turn_messages(extractor: KieExtractor, examples: list[Example], text: str) -> list:
     schema = extractor.schema
     shots = "\n\n".join(
-        f"Example {i}:\nOCR text:\n{ex.text}\nAnswer: {answer_json(ex.values, schema)}" for i, ex in enumerate(examples, 1)
+        f"Example {i}:\nOCR text:\n{ex.text}\nAnswer: {answer_json(ex.values, schema)}"
+        for i, ex in enumerate(examples, 1)
     )
     return [
         SystemMessage(SYSTEM_PROMPT),
@@ -129,15 +130,21 @@ def main() -> int:
         }
 
     n = len(scored)
-    print(f"\n## Extraction on {Path(args.dataset).name}: {n} documents, {len(shots)} examples, model {type(llm).__name__}")
+    print(f"\n## Extraction on {Path(args.dataset).name}: {n} documents, {len(shots)} examples")
+    print(f"model: {type(llm).__name__}")
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}; "
           f"OCR median {statistics.median(ocr_seconds):.2f} s/page ({args.ocr})\n")  # fmt: skip
-    print("| variant | valid JSON | " + " | ".join(f"{k} exact / lenient" for k in KEYS) + " | overall exact | s/doc (median) | prompt tokens (median) |")
+    print(
+        "| variant | valid JSON | "
+        + " | ".join(f"{k} exact / lenient" for k in KEYS)
+        + " | overall exact | s/doc (median) | prompt tokens (median) |"
+    )
     print("|---|---|" + "---|" * len(KEYS) + "---|---|---|")
     for variant, r in results.items():
         overall = statistics.mean(r["exact"].values())
         cells = " | ".join(f"{r['exact'][k]:.2f} / {r['lenient'][k]:.2f}" for k in KEYS)
-        print(f"| {variant} | {r['valid_json']:.2f} | {cells} | {overall:.2f} | {r['seconds_median']:.2f} | {r['prompt_tokens_median']:.0f} |")
+        timing = f"{r['seconds_median']:.2f} | {r['prompt_tokens_median']:.0f}"
+        print(f"| {variant} | {r['valid_json']:.2f} | {cells} | {overall:.2f} | {timing} |")
     all_examples = sum(extractor.selector.costs)
     print(f"\nAll {len(examples)} examples as turns: {all_examples} tokens; the budgeted history used a median of "
           f"{statistics.median(r['examples_used'] for r in results['multi-turn']['rows'])} examples.")  # fmt: skip

@@ -54,7 +54,7 @@ def _pixels(path: Path) -> int:
 
 def _stats(times: list[float]) -> dict[str, float]:
     ordered = sorted(times)
-    p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+    p90 = ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
     return {"median": statistics.median(ordered), "p90": p90, "mean": statistics.fmean(ordered), "n": len(ordered)}
 
 
@@ -186,7 +186,7 @@ def worker_paired(args: argparse.Namespace) -> dict[str, Any]:
         image = _rgb(doc.image)
         names = list(engines) if i % 2 == 0 else list(engines)[::-1]
         for name in names:
-            times[name].append(_timed(lambda name=name: engines[name].recognize(image))[0])
+            times[name].append(_timed(lambda name=name, image=image: engines[name].recognize(image))[0])
     return {
         **{name: _stats(t) for name, t in times.items()},
         "ratio_of_medians": statistics.median(times["paddle"]) / statistics.median(times["onnx"]),
@@ -353,8 +353,11 @@ def report(results: dict[str, Any]) -> str:
             f"| {_pct(r['screenshot']['lines_found'])} | {r['peak_rss_mb']:.0f} |"
         )
     loads = {n: (r["load_average_start"][0], r["load_average_end"][0]) for n, r in results["engines"].items()}
-    out += ["", "1-min load average at start/end of each engine's run (2 cores; > 2 means others were busy): "
-            + ", ".join(f"{n} {a:.1f}/{b:.1f}" for n, (a, b) in loads.items())]
+    out += [
+        "",
+        "1-min load average at start/end of each engine's run (2 cores; > 2 means others were busy): "
+        + ", ".join(f"{n} {a:.1f}/{b:.1f}" for n, (a, b) in loads.items()),
+    ]
     out += ["", "OCR ceiling (share of labelled values found in the OCR text; exact / fuzzy ≥ 0.9):", ""]
     out += ["| engine | " + " | ".join(KEYS) + " | mean fuzzy |", "|---|" + "---|" * (len(KEYS) + 1)]
     for name, c in results["ceilings"].items():

@@ -109,14 +109,11 @@ def make_screenshot(font_path: str) -> Canvas:
         ("卡号", "**** 8842", "#111111"),
     ]
     top, row_h, margin = 190, 112, 24
-    d.rounded_rectangle(
-        [margin, top, w - margin, top + row_h * len(rows)], radius=18, fill="white"
-    )
+    d.rounded_rectangle([margin, top, w - margin, top + row_h * len(rows)], radius=18, fill="white")
     for i, (label, value, colour) in enumerate(rows):
         cy = top + row_h * i + row_h // 2
         if i:
-            d.line([(margin + 32, top + row_h * i), (w - margin - 32, top + row_h * i)],
-                   fill="#E6E8EB", width=2)
+            d.line([(margin + 32, top + row_h * i), (w - margin - 32, top + row_h * i)], fill="#E6E8EB", width=2)
         c.row(
             (label, row_font, (margin + 36, cy), "lm", "#555555"),
             (value, row_font, (w - margin - 36, cy), "rm", colour),
@@ -180,8 +177,7 @@ def make_receipt(font_path: str) -> Canvas:
     two("COTTON GLOVES 2PR", "15.00")
     two("FACE MASK 3PLY", "8.00")
     rule()
-    c.row(("TOTAL", big, (left, y + 4), "lm", black),
-          ("RM 193.00", big, (right, y + 4), "rm", black))
+    c.row(("TOTAL", big, (left, y + 4), "lm", black), ("RM 193.00", big, (right, y + 4), "rm", black))
     y += 44
     two("CASH", "200.00")
     two("CHANGE", "7.00")
@@ -194,9 +190,7 @@ def make_receipt(font_path: str) -> Canvas:
 
 # --------------------------------------------------------------------------- encrypted PDF
 
-_PAD = bytes.fromhex(
-    "28BF4E5E4E758A4164004E56FFFA01082E2E00B6D0683E802F0CA9FE6453697A"
-)
+_PAD = bytes.fromhex("28BF4E5E4E758A4164004E56FFFA01082E2E00B6D0683E802F0CA9FE6453697A")
 
 
 def _rc4(key: bytes, data: bytes) -> bytes:
@@ -251,12 +245,11 @@ def make_encrypted_pdf(user_pw: bytes = b"secret", owner_pw: bytes = b"owner") -
         1: b"<< /Type /Catalog /Pages 2 0 R >>",
         2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-           b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-        4: b"<< /Length %d >>\nstream\n" % len(content)
-           + encrypt(4, content) + b"\nendstream",
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        4: b"<< /Length %d >>\nstream\n" % len(content) + encrypt(4, content) + b"\nendstream",
         5: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         6: b"<< /Filter /Standard /V 2 /R 3 /Length 128 /P %d /O <%s> /U <%s> >>"
-           % (perms, o_entry.hex().encode(), u_entry.hex().encode()),
+        % (perms, o_entry.hex().encode(), u_entry.hex().encode()),
     }
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = {}
@@ -267,9 +260,10 @@ def make_encrypted_pdf(user_pw: bytes = b"secret", owner_pw: bytes = b"owner") -
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     for num in sorted(objects):
         out += b"%010d 00000 n \n" % offsets[num]
-    out += (
-        b"trailer\n<< /Size %d /Root 1 0 R /Encrypt 6 0 R /ID [<%s> <%s>] >>\n"
-        % (len(objects) + 1, file_id.hex().encode(), file_id.hex().encode())
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Encrypt 6 0 R /ID [<%s> <%s>] >>\n" % (
+        len(objects) + 1,
+        file_id.hex().encode(),
+        file_id.hex().encode(),
     )
     out += b"startxref\n%d\n%%%%EOF\n" % xref
     return bytes(out)
@@ -284,9 +278,7 @@ def save_png(image: Image.Image, path: Path) -> None:
 
 def dump_truth(truth: dict) -> str:
     """Pretty JSON with one line per text line (box kept on that line)."""
-    lines = ",\n".join(
-        "    " + json.dumps(line, ensure_ascii=False) for line in truth["lines"]
-    )
+    lines = ",\n".join("    " + json.dumps(line, ensure_ascii=False) for line in truth["lines"])
     rows = ",\n".join("    " + json.dumps(row, ensure_ascii=False) for row in truth["rows"])
     return (
         f'{{\n  "lines": [\n{lines}\n  ],\n  "rows": [\n{rows}\n  ],\n'
@@ -315,10 +307,12 @@ def make_injection(font_path: str) -> Canvas:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--font", default=DEFAULT_FONT,
-                        help=f"TrueType/TTC font with CJK glyphs (default: {DEFAULT_FONT})")
-    parser.add_argument("--root", type=Path, default=REPO_ROOT,
-                        help="repository root to write into (default: this script's repo)")
+    parser.add_argument(
+        "--font", default=DEFAULT_FONT, help=f"TrueType/TTC font with CJK glyphs (default: {DEFAULT_FONT})"
+    )
+    parser.add_argument(
+        "--root", type=Path, default=REPO_ROOT, help="repository root to write into (default: this script's repo)"
+    )
     args = parser.parse_args(argv)
 
     if not Path(args.font).is_file():
@@ -336,9 +330,11 @@ def main(argv: list[str] | None = None) -> int:
     samples.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
 
-    canvases = {"screenshot_zh": make_screenshot(args.font),
-                "receipt_en": make_receipt(args.font),
-                "injection_zh": make_injection(args.font)}
+    canvases = {
+        "screenshot_zh": make_screenshot(args.font),
+        "receipt_en": make_receipt(args.font),
+        "injection_zh": make_injection(args.font),
+    }
     for name, canvas in canvases.items():
         png, sidecar = fixtures / f"{name}.png", fixtures / f"{name}.json"
         save_png(canvas.image, png)
@@ -370,9 +366,15 @@ def main(argv: list[str] | None = None) -> int:
     written.append(blank)
 
     pdf = fixtures / "two_pages.pdf"
-    receipt.save(pdf, format="PDF", save_all=True, resolution=150,
-                 append_images=[canvases["screenshot_zh"].image],
-                 creationDate=FIXED_DATE, modDate=FIXED_DATE)
+    receipt.save(
+        pdf,
+        format="PDF",
+        save_all=True,
+        resolution=150,
+        append_images=[canvases["screenshot_zh"].image],
+        creationDate=FIXED_DATE,
+        modDate=FIXED_DATE,
+    )
     written.append(pdf)
 
     encrypted = fixtures / "encrypted.pdf"

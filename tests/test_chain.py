@@ -34,7 +34,7 @@ def chain_with(replies, *, lines=SCREEN, **kwargs):
 
 
 def test_plain_dict_in_the_order_of_the_keys():
-    chain, model, _ = chain_with(['{"账单日": "每月5日", "可用额度": "12,000.00", "extra": 1}'])
+    chain, _model, _ = chain_with(['{"账单日": "每月5日", "可用额度": "12,000.00", "extra": 1}'])
     result = chain.invoke(FIXTURES / "screenshot_zh.png")
     assert result == {"可用额度": "12,000.00", "账单日": "每月5日"} and list(result) == KEYS
 
@@ -71,7 +71,7 @@ def test_example_budget_keeps_whole_pairs_most_relevant_first():
 
 
 def test_budget_derived_from_the_context_window():
-    chain, model, _ = chain_with([ANSWER], context_window=600, max_tokens=100, return_details=True)
+    chain, _model, _ = chain_with([ANSWER], context_window=600, max_tokens=100, return_details=True)
     details = chain.invoke(FIXTURES / "screenshot_zh.png")
     assert 0 < details["example_budget"] < 600 - 100
     assert len(details["examples_used"]) < len(EXAMPLES)
@@ -100,7 +100,7 @@ def test_unusable_reply_is_sent_back_with_its_errors_and_the_model_re_asked():
 
 
 def test_error_after_the_last_retry_carries_replies_errors_and_attempts():
-    chain, model, _ = chain_with(["nope", "still nope", "{broken"], max_retries=2)
+    chain, _model, _ = chain_with(["nope", "still nope", "{broken"], max_retries=2)
     with pytest.raises(ExtractionParseError) as info:
         chain.invoke(FIXTURES / "screenshot_zh.png")
     assert info.value.attempts == 3 and info.value.replies == ["nope", "still nope", "{broken"]
@@ -126,7 +126,9 @@ def test_schema_with_types_enum_pattern_and_line_items():
     }
     bad = '{"total": "9.90", "currency": "USD", "date": "2019-01-15", "items": [{"name": "tea"}]}'
     good = '{"total": "RM 9.90", "currency": "RM", "date": "15/01/2019", "items": [{"name": "tea", "price": 9.9}]}'
-    chain, model, _ = chain_with([bad, good], keys=None, schema=schema, examples=[], lines=["tea 9.90", "TOTAL RM 9.90"])
+    chain, model, _ = chain_with(
+        [bad, good], keys=None, schema=schema, examples=[], lines=["tea 9.90", "TOTAL RM 9.90"]
+    )
     assert chain.invoke(FIXTURES / "receipt_en.png") == {
         "total": 9.9,
         "currency": "RM",
@@ -138,7 +140,10 @@ def test_schema_with_types_enum_pattern_and_line_items():
 
 
 def test_documents_and_multi_page_input():
-    pages = [Document("可用额度 12,000.00", metadata={"page": 1, "lines": []}), Document("账单日 每月5日", metadata={"page": 2, "lines": []})]
+    pages = [
+        Document("可用额度 12,000.00", metadata={"page": 1, "lines": []}),
+        Document("账单日 每月5日", metadata={"page": 2, "lines": []}),
+    ]
     chain, model, engine = chain_with([ANSWER, ANSWER], examples=[])
     assert chain.invoke(pages) == {"可用额度": "12,000.00", "账单日": "每月5日"}
     assert "[page 2]\n账单日 每月5日" in model.calls[0][-1].content
@@ -147,7 +152,7 @@ def test_documents_and_multi_page_input():
 
 
 def test_ocr_is_cached_by_content():
-    chain, model, engine = chain_with([ANSWER] * 3)
+    chain, _model, engine = chain_with([ANSWER] * 3)
     for _ in range(2):
         chain.invoke(FIXTURES / "screenshot_zh.png")
     chain.invoke((FIXTURES / "screenshot_zh.png").read_bytes())
@@ -164,7 +169,7 @@ def test_example_images_are_ocred_once(tmp_path):
 
 
 def test_batch_abatch_and_ainvoke():
-    chain, model, _ = chain_with([ANSWER] * 5)
+    chain, _model, _ = chain_with([ANSWER] * 5)
     results = chain.batch([FIXTURES / "screenshot_zh.png"] * 3, config={"max_concurrency": 2})
     assert results == [json.loads(ANSWER)] * 3
     assert asyncio.run(chain.ainvoke(FIXTURES / "screenshot_zh.png")) == json.loads(ANSWER)
@@ -174,14 +179,14 @@ def test_batch_abatch_and_ainvoke():
 def test_batch_reports_a_bad_item_and_extracts_the_others(tmp_path):
     bad = tmp_path / "broken.png"
     bad.write_bytes(b"not a png")
-    chain, model, _ = chain_with([ANSWER] * 2)
+    chain, _model, _ = chain_with([ANSWER] * 2)
     results = chain.batch([FIXTURES / "screenshot_zh.png", bad, FIXTURES / "screenshot_zh.png"], return_exceptions=True)
     assert results[0] == results[2] == json.loads(ANSWER)
     assert "broken.png" in str(results[1]) and results[1].source == str(bad)
 
 
 def test_details_carry_evidence_usage_and_timings():
-    chain, model, _ = chain_with([ANSWER], return_details=True)
+    chain, _model, _ = chain_with([ANSWER], return_details=True)
     details = chain.invoke(FIXTURES / "screenshot_zh.png")
     ev = details["evidence"]["可用额度"]
     assert ev["found"] and ev["box"] is not None and ev["lines"] == ["可用额度 12,000.00"]
@@ -216,10 +221,17 @@ def test_the_chain_as_an_agent_tool():
     from langchain.agents import create_agent
 
     chain, _, _ = chain_with([ANSWER])
-    tool = chain.as_tool(name="read_card_statement", description="Extract fields from a statement image", arg_types={"image": str})
+    tool = chain.as_tool(
+        name="read_card_statement", description="Extract fields from a statement image", arg_types={"image": str}
+    )
     agent_model = ScriptedChatModel(
         replies=[
-            AIMessage("", tool_calls=[{"name": "read_card_statement", "args": {"image": str(FIXTURES / "screenshot_zh.png")}, "id": "c1"}]),
+            AIMessage(
+                "",
+                tool_calls=[
+                    {"name": "read_card_statement", "args": {"image": str(FIXTURES / "screenshot_zh.png")}, "id": "c1"}
+                ],
+            ),
             AIMessage("The available credit is 12,000.00."),
         ]
     )

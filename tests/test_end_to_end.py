@@ -21,7 +21,9 @@ CARD_EXAMPLES = [
         text="信用卡账单\n可用额度 8,000.00\n总额度 20,000.00\n账单日 每月17日\n到期还款日 2026年11月06日",
         values={"可用额度": "8,000.00", "账单日": "每月17日", "到期还款日": "2026年11月06日"},
     ),
-    Example(text="储蓄卡\n余额 3,120.55\n开户行 招商银行", values={"可用额度": None, "账单日": None, "到期还款日": None}),
+    Example(
+        text="储蓄卡\n余额 3,120.55\n开户行 招商银行", values={"可用额度": None, "账单日": None, "到期还款日": None}
+    ),
 ]
 RECEIPT_KEYS = ["company", "date", "total"]
 RECEIPT_EXAMPLES = [

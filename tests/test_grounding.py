@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from ocr_kie import grounding
 from ocr_kie.grounding import Evidence, drop_ungrounded, ground
 
+
 def page(lines: list[tuple], *, page: int = 1, source: str = "doc.png") -> Document:
     """A Document shaped like PPOCRLoader's, from ``(text, (x0, y0, x1, y1), score[, row])`` tuples."""
     meta_lines = []
@@ -317,7 +318,8 @@ def test_line_items_get_evidence_per_leaf_path() -> None:
 
 def _long_document(n: int = 500) -> list[Document]:
     texts = [
-        f"ITEM {i:03d} WIDGET MODEL {chr(65 + i % 26)}{i * 7 % 1000:03d} QTY {i % 9} RM {i * 1.25:.2f}" for i in range(n)
+        f"ITEM {i:03d} WIDGET MODEL {chr(65 + i % 26)}{i * 7 % 1000:03d} QTY {i % 9} RM {i * 1.25:.2f}"
+        for i in range(n)
     ]
     return [stacked(texts[:250], page=1), stacked(texts[250:], page=2)]
 

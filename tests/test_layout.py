@@ -13,7 +13,11 @@ def texts(lines: list[OcrLine]) -> list[tuple[int, str]]:
 
 
 def test_label_and_value_on_one_row_left_to_right():
-    lines = [line("12,000.00", 500, 102, 700, 138), line("可用额度", 40, 100, 200, 140), line("账单日", 40, 200, 160, 240)]
+    lines = [
+        line("12,000.00", 500, 102, 700, 138),
+        line("可用额度", 40, 100, 200, 140),
+        line("账单日", 40, 200, 160, 240),
+    ]
     assert texts(order_lines(lines)) == [(0, "可用额度"), (0, "12,000.00"), (1, "账单日")]
 
 

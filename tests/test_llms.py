@@ -607,7 +607,7 @@ def test_redact_skips_placeholders_and_reads_the_environment(monkeypatch: pytest
 def test_estimate_counts_cjk_per_character():
     assert estimate_tokens("") == 0
     assert estimate_tokens("可用额度") == 4
-    assert estimate_tokens("，。：（）") == 5  # noqa: RUF001 - full-width punctuation
+    assert estimate_tokens("，。：（）") == 5
     assert estimate_tokens("hello world") == 4  # 11 chars / 3.5, rounded up
     assert estimate_tokens("账单日 每月5日") == 6 + 1  # 6 CJK + " " and "5"
     assert estimate_tokens("カタカナ한국어") == 7
@@ -615,7 +615,7 @@ def test_estimate_counts_cjk_per_character():
 
 SAMPLES = {
     "en": "TOTAL RM 12.50 Thank you for shopping at OJC MARKETING SDN BHD. Invoice No: 12345, Date: 05/03/2024.",
-    "zh": "可用额度 12,000.00 账单日 每月5日 到期还款日 2024年3月25日 本期应还金额 3,456.78 元。感谢您使用信用卡！",  # noqa: RUF001
+    "zh": "可用额度 12,000.00 账单日 每月5日 到期还款日 2024年3月25日 本期应还金额 3,456.78 元。感谢您使用信用卡！",
 }
 
 

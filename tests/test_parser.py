@@ -296,9 +296,7 @@ def test_json_number_kept_as_written_for_string_keys(parser: KieOutputParser) ->
 
 def test_key_near_misses_are_mapped() -> None:
     parser = KieOutputParser(["可用额度", "total", "date", "invoice number"])
-    details = parser.parse_with_details(
-        '{" 可用额度 ": "1", "ＴＯＴＡＬ": "2", "Date:": "3", "invoice numbr": "4"}'
-    )
+    details = parser.parse_with_details('{" 可用额度 ": "1", "ＴＯＴＡＬ": "2", "Date:": "3", "invoice numbr": "4"}')
     assert details.values == {"可用额度": "1", "total": "2", "date": "3", "invoice number": "4"}
     assert details.renamed_keys == {
         " 可用额度 ": "可用额度",

@@ -78,7 +78,9 @@ class OcrCache:
             path = self.directory / f"{key}.json"
             tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
             tmp.write_text(
-                json.dumps([{"page_content": d.page_content, "metadata": d.metadata} for d in docs], ensure_ascii=False),
+                json.dumps(
+                    [{"page_content": d.page_content, "metadata": d.metadata} for d in docs], ensure_ascii=False
+                ),
                 encoding="utf-8",
             )
             tmp.replace(path)

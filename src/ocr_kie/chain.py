@@ -87,7 +87,9 @@ class KieExtractor:
 
     def as_runnable(self) -> Runnable[Any, dict[str, Any]]:
         """The pipeline as a LangChain Runnable: ``ocr`` then ``extract``."""
-        chain = RunnableLambda(self.documents, name="ocr") | RunnableLambda(self.extract, afunc=self.aextract, name="extract")
+        chain = RunnableLambda(self.documents, name="ocr") | RunnableLambda(
+            self.extract, afunc=self.aextract, name="extract"
+        )
         return chain.with_config(run_name="ocr_kie")
 
     # -- OCR -----------------------------------------------------------------------------------
@@ -141,7 +143,9 @@ class KieExtractor:
         if budget is None:
             budget = max(window - fixed - cfg.max_tokens - PROMPT_MARGIN, 0)
         prompt = build_prompt(self.selector)
-        value = prompt.invoke({"system": cfg.system_prompt, "text": text, "example_budget": budget, "document": document})
+        value = prompt.invoke(
+            {"system": cfg.system_prompt, "text": text, "example_budget": budget, "document": document}
+        )
         info = {"examples_used": list(self.selector.last_selected), "example_budget": budget, "context_window": window}
         return value.to_messages(), info
 
@@ -317,8 +321,6 @@ def build_chain(
         config=config,
     )
     return extractor.as_runnable()
-
-
 
 
 def default_max_tokens(schema: Mapping[str, Any]) -> int:

@@ -178,9 +178,7 @@ class ExtractionParseError(OcrKieError, OutputParserException):
         self.values = values
         self.attempts = attempts
         self.replies = list(replies) if replies is not None else [reply]
-        super().__init__(
-            message, observation="\n".join(self.errors) or message, llm_output=reply, send_to_llm=True
-        )
+        super().__init__(message, observation="\n".join(self.errors) or message, llm_output=reply, send_to_llm=True)
         # OutputParserException appends a troubleshooting URL to the message: keep ours short.
         self.args = (message,)
 

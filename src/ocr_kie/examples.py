@@ -153,7 +153,10 @@ class BudgetedExampleSelector(BaseExampleSelector):
         self.groups = [list(g) for g in groups]
         self.count_tokens = count_tokens
         self.relevance = relevance
-        self.costs = [sum(count_tokens(t["input"]) + count_tokens(t["output"]) + 2 * turn_overhead for t in g) for g in self.groups]
+        self.costs = [
+            sum(count_tokens(t["input"]) + count_tokens(t["output"]) + 2 * turn_overhead for t in g)
+            for g in self.groups
+        ]
         self.last_selected: list[int] = []
 
     def add_example(self, example: dict[str, str]) -> Any:  # pragma: no cover - interface

@@ -76,7 +76,9 @@ def expand_sources(sources: Source | Sequence[Source]) -> list[Source]:
             continue
         path = Path(source).expanduser()
         if path.is_dir():
-            out.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES | PDF_SUFFIXES))
+            out.extend(
+                sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES | PDF_SUFFIXES)
+            )
         elif not path.exists() and glob.has_magic(os.fspath(source)):
             matches = sorted(glob.glob(os.path.expanduser(os.fspath(source)), recursive=True))
             out.extend([Path(m) for m in matches if Path(m).is_file()] or [source])

@@ -52,7 +52,13 @@ def page_document(page: OcrPage, *, source: str, page_number: int) -> Document:
             "engine": page.engine,
             "model": page.model,
             "lines": [
-                {"text": ln.text, "box": list(ln.box), "polygon": [list(p) for p in ln.polygon], "score": ln.score, "row": ln.row}
+                {
+                    "text": ln.text,
+                    "box": list(ln.box),
+                    "polygon": [list(p) for p in ln.polygon],
+                    "score": ln.score,
+                    "row": ln.row,
+                }
                 for ln in page.lines
             ],
         },
@@ -143,12 +149,12 @@ class PPOCRLoader(BaseLoader):
                 return
         docs = []
         for page in iter_pages(payload, name=name, dpi=self.dpi, max_pixels=self.max_pixels):
-            docs.append(page_document(self.engine.recognize(page.image, source=name), source=name, page_number=page.page))
+            docs.append(
+                page_document(self.engine.recognize(page.image, source=name), source=name, page_number=page.page)
+            )
             yield docs[-1]
         if key is not None and self.cache is not None:
             self.cache.put(key, docs)
 
     def __repr__(self) -> str:
         return f"PPOCRLoader({len(self.sources)} sources, engine={self._engine!r}, on_error={self.on_error!r})"
-
-

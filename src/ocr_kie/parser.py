@@ -226,7 +226,6 @@ def _effective_schema(schema: dict[str, Any], enforce_required: bool) -> dict[st
     return out
 
 
-
 # --------------------------------------------------------------------------------------------
 # Reasoning blocks and JSON extraction
 # --------------------------------------------------------------------------------------------
@@ -760,9 +759,9 @@ class _Cleaner:
         if types and "string" in types and not types & {"number", "integer"}:
             return text  # the answer is text: keep "12000.00" as written
         number = _raw_to_number(text)
-        if types and "integer" in types and "number" not in types and isinstance(number, float):
-            if number.is_integer():
-                return int(number)
+        integral = isinstance(number, float) and number.is_integer()
+        if types and "integer" in types and "number" not in types and integral:
+            return int(number)
         return number
 
     def text(self, value: str, s: Mapping[str, Any] | None, path: str) -> Any:
@@ -1057,4 +1056,3 @@ class KieOutputParser(BaseOutputParser[dict[str, Any]]):
             errors=errors,
             keys=self.keys,
         )
-

@@ -40,7 +40,9 @@ class FakeOcrEngine(OcrEngine):
 
     name = "fake"
 
-    def __init__(self, lines: Sequence[str] | Callable[[np.ndarray], Sequence[str]] = (), *, score: float = 0.99) -> None:
+    def __init__(
+        self, lines: Sequence[str] | Callable[[np.ndarray], Sequence[str]] = (), *, score: float = 0.99
+    ) -> None:
         super().__init__()
         self._lines = lines
         self._score = score
@@ -95,7 +97,9 @@ class ScriptedChatModel(BaseChatModel):
         """Tools are accepted and ignored: the script decides the tool calls."""
         return self
 
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
         with self._lock:
             if len(self.calls) >= len(self.replies):
                 raise RuntimeError(f"ScriptedChatModel has no reply left for call {len(self.calls) + 1}")

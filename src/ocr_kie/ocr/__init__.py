@@ -47,7 +47,9 @@ def _options(name: str, options: EngineOptions | None, kwargs: dict[str, Any]) -
     elif kwargs:
         options = options.model_copy(update=kwargs)
     if not isinstance(options, engine_class.options_class):
-        raise TypeError(f"the {name!r} engine takes {engine_class.options_class.__name__}, got {type(options).__name__}")
+        raise TypeError(
+            f"the {name!r} engine takes {engine_class.options_class.__name__}, got {type(options).__name__}"
+        )
     return engine_class, options
 
 
