@@ -16,6 +16,7 @@ from typing import Any
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -84,6 +85,7 @@ class KieExtractor:
         self.count_tokens = token_counter(llm)
         self.model = bind_schema(llm, self.schema, max_tokens=self.config.max_tokens)
         self._selector: BudgetedExampleSelector | None = None
+        self._prompt: ChatPromptTemplate | None = None
 
     def as_runnable(self) -> Runnable[Any, dict[str, Any]]:
         """The pipeline as a LangChain Runnable: ``ocr`` then ``extract``."""
@@ -132,6 +134,13 @@ class KieExtractor:
             self._selector = BudgetedExampleSelector(groups, self.count_tokens, self.config.relevance)
         return self._selector
 
+    @property
+    def prompt(self) -> ChatPromptTemplate:
+        """The few-shot multi-turn prompt over :attr:`selector`, built once."""
+        if self._prompt is None:
+            self._prompt = build_prompt(self.selector)
+        return self._prompt
+
     def messages(self, docs: list[Document]) -> tuple[list[BaseMessage], dict[str, Any]]:
         """The prompt's messages for these pages, and what went into it."""
         cfg = self.config
@@ -142,11 +151,11 @@ class KieExtractor:
         budget = cfg.example_budget
         if budget is None:
             budget = max(window - fixed - cfg.max_tokens - PROMPT_MARGIN, 0)
-        prompt = build_prompt(self.selector)
-        value = prompt.invoke(
+        value = self.prompt.invoke(
             {"system": cfg.system_prompt, "text": text, "example_budget": budget, "document": document}
         )
-        info = {"examples_used": list(self.selector.last_selected), "example_budget": budget, "context_window": window}
+        used = self.selector.select(text, budget)  # what the template chose: selection is deterministic
+        info = {"examples_used": used, "example_budget": budget, "context_window": window}
         return value.to_messages(), info
 
     # -- LLM + parser with re-asks ---------------------------------------------------------------

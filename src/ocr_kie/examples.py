@@ -13,7 +13,7 @@ import math
 import os
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -157,7 +157,6 @@ class BudgetedExampleSelector(BaseExampleSelector):
             sum(count_tokens(t["input"]) + count_tokens(t["output"]) + 2 * turn_overhead for t in g)
             for g in self.groups
         ]
-        self.last_selected: list[int] = []
 
     def add_example(self, example: dict[str, str]) -> Any:  # pragma: no cover - interface
         """Add a one-turn example group."""
@@ -181,8 +180,8 @@ class BudgetedExampleSelector(BaseExampleSelector):
     def select_examples(self, input_variables: dict[str, Any]) -> list[dict[str, str]]:
         """Select the turns for the few-shot prompt (see the class docstring)."""
         budget = input_variables.get("example_budget")
-        self.last_selected = self.select(input_variables.get("text", ""), None if budget is None else int(budget))
-        return [turn for i in self.last_selected for turn in self.groups[i]]
+        chosen = self.select(input_variables.get("text", ""), None if budget is None else int(budget))
+        return [turn for i in chosen for turn in self.groups[i]]
 
 
 def split_text(text: str, limit: int | None) -> list[str]:
@@ -210,8 +209,3 @@ def split_text(text: str, limit: int | None) -> list[str]:
     if current or not pieces:
         pieces.append(current)
     return pieces
-
-
-def texts_of(examples: Iterable[Example], ocr: Callable[[Any], str]) -> list[str]:
-    """The OCR text of every example (OCR'ing images once)."""
-    return [ex.ocr_text(ocr) for ex in examples]
