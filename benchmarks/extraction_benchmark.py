@@ -29,7 +29,7 @@ from rapidfuzz.distance import Levenshtein
 
 from ocr_kie import Example, OcrCache, PPOCRLoader
 from ocr_kie.chain import ExtractionConfig, KieExtractor, default_max_tokens, page_text
-from ocr_kie.errors import ExtractionParseError
+from ocr_kie.errors import ExtractionParseError, OcrKieError
 from ocr_kie.evaluation import load_dataset, normalize_for_match
 from ocr_kie.llms import resolve_llm
 from ocr_kie.parser import schema_from_keys
@@ -102,16 +102,18 @@ def main() -> int:
                 messages, info = single_turn_messages(extractor, examples, page_text(docs_)), {}
             prompt_tokens = sum(extractor.count_tokens(str(m.content)) + 4 for m in messages)
             start = time.perf_counter()
-            reply = extractor.model.invoke(messages)
-            seconds = time.perf_counter() - start
+            error = None
             try:
+                reply = extractor.model.invoke(messages)
                 values, valid = extractor.parser.parse(str(reply.content)), True
-            except ExtractionParseError:
-                values, valid = dict.fromkeys(KEYS), False
+            except (ExtractionParseError, OcrKieError) as e:  # e.g. the prompt overflows the context
+                values, valid, error = dict.fromkeys(KEYS), False, f"{type(e).__name__}: {e}"[:300]
+            seconds = time.perf_counter() - start
             rows.append(
                 {
                     "id": d.id,
                     "valid": valid,
+                    "error": error,
                     "seconds": seconds,
                     "prompt_tokens": prompt_tokens,
                     "examples_used": len(info.get("examples_used", examples)),
@@ -119,7 +121,7 @@ def main() -> int:
                     "scores": {k: score(values.get(k), d.labels.get(k)) for k in KEYS},
                 }
             )
-            print(f"{variant} {d.id} {seconds:.1f}s valid={valid}", file=sys.stderr, flush=True)
+            print(f"{variant} {d.id} {seconds:.1f}s valid={valid} {error or ''}", file=sys.stderr, flush=True)
         results[variant] = {
             "valid_json": sum(r["valid"] for r in rows) / len(rows),
             "exact": {k: sum(r["scores"][k][0] for r in rows) / len(rows) for k in KEYS},
