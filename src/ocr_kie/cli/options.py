@@ -62,7 +62,12 @@ class ArgumentParser(argparse.ArgumentParser):
     """An ``ArgumentParser`` whose errors are :class:`UsageError` (one line) instead of usage + exit."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see '{self.prog} --help')")
+        hint = f"see '{self.prog} --help'"
+        takes_keys = any("--keys" in action.option_strings for action in self._actions)
+        if takes_keys and "required: PATH" in message:
+            # --keys takes every word after it: the paths were probably read as keys.
+            hint = "put the paths before --keys, or end the keys with --; " + hint
+        raise UsageError(f"{message} ({hint})")
 
 
 # ---------------------------------------------------------------------------------- options
