@@ -40,6 +40,7 @@ class DocumentResult:
         output_tokens: Answer tokens over all attempts.
         attempts: LLM calls (1 + re-asks).
         examples_used: Example pairs in the prompt.
+        strategy: The chain's strategy for this document (``fewshot``, ``grounded``).
         error: ``{"stage": "ocr" | "extraction", "type": ..., "message": ...}`` when the document failed.
     """
 
@@ -57,6 +58,7 @@ class DocumentResult:
     output_tokens: int = 0
     attempts: int = 0
     examples_used: int = 0
+    strategy: str | None = None
     error: dict[str, str] | None = None
 
     def fail(self, stage: str, error: BaseException) -> None:
@@ -186,7 +188,8 @@ class EvaluationReport:
             f"## Evaluation of {self.dataset['name']}: {self.dataset['documents']} documents, "
             f"{self.dataset['examples']} examples",
             "",
-            f"- LLM: {self.settings['llm']} ({self.settings['llm_class']}); OCR: {self.settings['ocr']}",
+            f"- LLM: {self.settings['llm']} ({self.settings['llm_class']}), strategy {self.settings['strategy']}; "
+            f"OCR: {self.settings['ocr']}",
             f"- machine: {mach['cores']} cores, {mach['cpu']}, {mach['system']}, python {mach['python']}; "
             f"1-min load average {_num(mach.get('load_average'))} at start, "
             f"{_num(mach.get('load_average_end'))} at end",

@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import logging
 import os
 import sys
@@ -87,7 +88,8 @@ def evaluate(
         lenient_threshold: The similarity at which a value counts as leniently right.
         progress: Show a progress bar (tqdm) on stderr.
         **chain_kwargs: Passed to :func:`ocr_kie.build_chain` (``strategy=``,
-            ``require_grounding=``, ``example_budget=``, ``max_tokens=`` …).
+            ``require_grounding=``, ``example_budget=``, ``max_tokens=`` …); the ones it does not
+            name go to :func:`ocr_kie.llms.resolve_llm` (``n_threads=``, ``base_url=`` …).
 
     Returns:
         The :class:`EvaluationReport`.
@@ -124,10 +126,12 @@ def evaluate(
     engine = ocr if isinstance(ocr, OcrEngine) else get_engine(ocr or "paddle")
     spec: Any = schema if schema is not None else keys
     max_tokens = chain_kwargs.get("max_tokens") or default_max_tokens(schema_from_spec(spec))
-    model = resolve_llm(llm, max_tokens=max_tokens)
+    chain_params = set(inspect.signature(build_chain).parameters)
+    llm_kwargs = {k: chain_kwargs[k] for k in chain_kwargs if k not in chain_params}
+    model = resolve_llm(llm, max_tokens=max_tokens, **llm_kwargs)
     if llm_cache is not None:
         model = model.model_copy(update={"cache": llm_cache})
-    chain_args = dict(chain_kwargs)
+    chain_args = {k: v for k, v in chain_kwargs.items() if k in chain_params}
     chain_args.update(examples=shots, llm=model, ocr=engine, cache=ocr_cache, return_details=True)
     chain = build_chain(keys if schema is None else None, schema=schema, **chain_args)
 
@@ -177,6 +181,8 @@ def evaluate(
         settings={
             "llm": _llm_name(model),
             "llm_class": type(model).__name__,
+            "strategy": ", ".join(sorted({r.strategy for r in done if r.strategy}))
+            or chain_kwargs.get("strategy", "auto"),
             "ocr": engine.name,
             "ocr_model": engine.model,
             "lenient_threshold": lenient_threshold,
@@ -279,6 +285,7 @@ def _run_one(
     result.input_tokens = int(details["usage"]["input_tokens"])
     result.output_tokens = int(details["usage"]["output_tokens"])
     result.attempts = int(details.get("attempts", 1))
+    result.strategy = details.get("strategy")
     result.examples_used = len(details.get("examples_used", []) or [])
     return _finish(result, keys, threshold)
 
