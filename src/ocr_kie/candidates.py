@@ -1,0 +1,927 @@
+"""Candidate values from the page: every value a key could take, with its box, OCR score and label.
+
+A small local model reads a page badly but can pick well from a short list. This module builds
+that list from the OCR lines (Documents from :class:`~ocr_kie.loader.PPOCRLoader`), so that a
+grounded decoder can constrain each key's value to text that is on the page::
+
+    >>> cands = page_candidates(documents)  # doctest: +SKIP
+    >>> [(s.candidate.text, s.candidate.label) for s in key_candidates(cands, "账单日", limit=3)]  # doctest: +SKIP
+    [('每月5日', '账单日'), ('2026年12月25日', '到期还款日'), ...]
+
+What :func:`page_candidates` builds, per page:
+
+- ``line``: each OCR line as printed.
+- ``run``: a row of several boxes joined left to right, and 2..``max_run_lines`` consecutive lines
+  of one column (an address, a company name over two lines), joined with a single space.
+- ``span``: the parts of a line split at label separators (``:`` ``：``, tabs, wide gaps); the part
+  before a separator becomes the span's label.
+- typed spans found by pattern: ``date`` (2026年12月25日, 2026-12-25, 25/12/2026, 25-DEC-2018,
+  03 MAR 2018, 20180304, 每月5日, 12月25日), ``time``, ``amount`` (¥/￥/RM/$/元, thousands
+  separators, decimals; the bare number of a marked amount is a second candidate), ``number``,
+  ``phone``, ``id`` (G123, 1101011990****1234, INV-0042, long digit runs), ``email``, ``percent``.
+
+Each candidate keeps its label: the prefix before a separator on its own line ("出账日：每月17日"),
+else the text to its left on the same row, else the line just above in the same column (the
+printed label of app screenshots: 出账日 above 每月17日).
+
+:func:`key_type` says what a key holds (from the JSON Schema first, else from its name and
+description, Chinese or English); :func:`key_candidates` narrows the candidates to that type, the
+schema's ``pattern`` and ``enum``, and ranks them by a prior (label similarity to the key, type
+fit, position on the page, OCR score).
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from langchain_core.documents import Document
+from rapidfuzz import fuzz
+
+from ocr_kie.normalize import parse_number, squash, to_halfwidth
+
+__all__ = [
+    "DEFAULT_MAX_RUN_LINES",
+    "Candidate",
+    "KeyType",
+    "ScoredCandidate",
+    "key_candidates",
+    "key_type",
+    "page_candidates",
+]
+
+#: Longest run of consecutive lines of one column offered as a candidate.
+DEFAULT_MAX_RUN_LINES = 4
+
+
+class KeyType(str, enum.Enum):
+    """What a key holds; decides which candidate kinds fit it."""
+
+    TEXT = "text"
+    NAME = "name"  # a company, shop, person or station name
+    ADDRESS = "address"
+    DATE = "date"
+    TIME = "time"
+    AMOUNT = "amount"
+    NUMBER = "number"
+    PHONE = "phone"
+    ID = "id"
+    EMAIL = "email"
+    PERCENT = "percent"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One value a key could take, as printed on the page.
+
+    Attributes:
+        text: The value as printed: a whole line, a span of one, or a run of lines joined with " ".
+        kind: ``"line"``, ``"span"``, ``"run"``, ``"date"``, ``"time"``, ``"amount"``, ``"number"``,
+            ``"phone"``, ``"id"``, ``"email"`` or ``"percent"``.
+        page: The 1-based page number (``Document.metadata["page"]``).
+        lines: Indices into that page's ``Document.metadata["lines"]``.
+        box: ``(x0, y0, x1, y1)`` in page pixels (of the whole lines it comes from).
+        ocr_score: The lowest OCR score of its lines.
+        label: The printed label: the prefix before a separator on the same line, else the text to
+            its left on the same row, else the line just above in the same column.
+        label_source: ``"prefix"``, ``"left"``, ``"above"`` or None.
+        neighbours: A few nearby texts (left, above, right) for prompting.
+        source: The page's ``metadata["source"]``.
+        y: The vertical centre of the box as a share of the page height (0 top, 1 bottom).
+    """
+
+    text: str
+    kind: str
+    page: int
+    lines: tuple[int, ...]
+    box: tuple[float, float, float, float]
+    ocr_score: float
+    label: str | None = None
+    label_source: str | None = None
+    neighbours: tuple[str, ...] = ()
+    source: str | None = None
+    y: float = 0.0
+
+
+@dataclass(frozen=True)
+class ScoredCandidate:
+    """A candidate for one key, with its prior score.
+
+    Attributes:
+        candidate: The candidate.
+        prior: How likely it is the key's value before any model reads it, in ``[0, 1]``.
+        reasons: What made up the prior, e.g. ``("label~key 0.92", "type=date")``.
+    """
+
+    candidate: Candidate
+    prior: float
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The candidate's text."""
+        return self.candidate.text
+
+
+# --------------------------------------------------------------------------------------------
+# Patterns
+
+_MONTHS = (
+    r"(?:JAN(?:UARY)?|FEB(?:RUARY)?|MAR(?:CH)?|APR(?:IL)?|MAY|JUNE?|JULY?|AUG(?:UST)?"
+    r"|SEP(?:T(?:EMBER)?)?|OCT(?:OBER)?|NOV(?:EMBER)?|DEC(?:EMBER)?)"
+)
+_D = r"(?<![\d])"
+_E = r"(?![\d])"
+# A date ends where its digits end, or where a time glued to it by the OCR begins ("25/12/20188:13:39PM").
+_DE = r"(?:(?![\d]|[-/.]\d)|(?=\d{1,2}\s*[:：]\s*\d{2}))"
+_YEAR = r"(?:(?:19|20)\d{2}|\d{2})"
+
+_DATE_PATTERNS = [
+    # Chinese forms
+    rf"{_D}\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*[日号]",
+    rf"{_D}\d{{4}}\s*年\s*\d{{1,2}}\s*月",
+    r"每[个]?月\s*\d{1,2}\s*[日号]",
+    rf"{_D}\d{{1,2}}\s*月\s*\d{{1,2}}\s*[日号]",
+    # numeric, one separator throughout: year first, day or month first
+    rf"{_D}(?:19|20)\d{{2}}\s*(?P<s1>[-/.])\s*\d{{1,2}}\s*(?P=s1)\s*\d{{1,2}}{_DE}",
+    rf"{_D}\d{{1,2}}\s*(?P<s2>[-/.])\s*\d{{1,2}}\s*(?P=s2)\s*{_YEAR}{_DE}",
+    # month names
+    rf"{_D}\d{{1,2}}\s*[-/ ]?\s*{_MONTHS}\.?\s*[-/ ,]?\s*{_YEAR}{_DE}",
+    rf"(?<![A-Z]){_MONTHS}\.?\s*\d{{1,2}}\s*,?\s*(?:19|20)\d{{2}}{_DE}",
+    # compact 20180304
+    rf"{_D}(?:19|20)\d{{2}}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]){_DE}",
+]
+_DATE = re.compile("|".join(f"(?:{p})" for p in _DATE_PATTERNS), re.IGNORECASE)
+
+_TIME = re.compile(
+    rf"{_D}(?:[01]?\d|2[0-3])\s*[:：]\s*[0-5]\d(?:\s*[:：]\s*[0-5]\d)?(?:\s*[AaPp]\.?[Mm]\.?)?{_E}"
+    rf"|{_D}(?:[01]?\d|2[0-3])\s*[时点]\s*[0-5]?\d\s*分?(?:\s*[0-5]?\d\s*秒)?"
+    rf"|{_D}(?:[01]?\d|2[0-3])\s*[:：]\s*[0-5]\d\s*开"
+)
+
+_CURRENCY = r"(?:[¥￥$€£]|RMB|CNY|MYR|USD|HKD|RM|US\$|HK\$)"
+_NUM = r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?"
+_AMOUNT_MARKED = re.compile(
+    rf"(?<![A-Za-z]){_CURRENCY}\s*(?P<a>{_NUM}){_E}|{_D}(?P<b>{_NUM})\s*(?:元|圆|RMB|CNY|MYR)", re.IGNORECASE
+)
+_AMOUNT_BARE = re.compile(rf"(?<![\d.,]){_D}(?:\d{{1,3}}(?:,\d{{3}})+|\d+)\.\d{{2}}(?![\d.,]\d)")
+_NUMBER = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d]|[.,]\d)")
+_PERCENT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?\s*[%％]")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_PHONE = re.compile(
+    r"(?<![\d*])(?:\+?\d{1,3}[-\s]?)?(?:\(?0\d{1,3}\)?[-\s]?)?\d{3,4}[-\s]?\d{4}(?![\d*])"
+    r"|(?<![\d*])1[3-9]\d{9}(?![\d*])"
+)
+_ID = re.compile(
+    # train numbers: G123, K1234, D2, Z58
+    r"(?<![A-Za-z0-9])[GDCZTKYLS]\d{1,4}(?![A-Za-z0-9])"
+    # masked ID / card numbers: 1101011990****1234, **** 8842
+    r"|(?<![\dA-Za-z*])\d{0,10}(?:\*{2,}\s?)+\d{2,6}[\dXx]?(?![\d])"
+    # codes with letters and digits, or long digit runs: INV-0042, 18203/102/T0466, 000181747712
+    r"|(?<![A-Za-z0-9])(?=[A-Za-z0-9/_\-.#]*\d)(?=[A-Za-z0-9/_\-.#]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9/_\-.#]{3,}[A-Za-z0-9]"
+    r"|(?<![\d])\d{6,}[Xx]?(?![\d])"
+)
+
+# A colon separates a label from its value unless digits stand on both sides (a time, 10:30).
+_SEPARATOR_COLON = re.compile(r"(?<!\d)[:：]|[:：](?!\d)")
+# Tabs, ideographic spaces, and runs of two or more spaces split a line into fields.
+_GAP = re.compile(r"\t|\u3000|\s{2,}")
+_LABEL_TRIM = " \t:：-—=|>,.;；，。()（）[]【】"
+_CURRENCY_ONLY = re.compile(rf"^\s*{_CURRENCY}?\s*[:：]?\s*$", re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------------------------
+# Pages and lines
+
+
+@dataclass
+class _Line:
+    index: int
+    text: str
+    box: tuple[float, float, float, float]
+    score: float
+    row: int
+    left: int | None = None
+    right: int | None = None
+    above: int | None = None
+    below: int | None = None
+
+    @property
+    def height(self) -> float:
+        return max(1.0, self.box[3] - self.box[1])
+
+    @property
+    def cx(self) -> float:
+        return (self.box[0] + self.box[2]) / 2
+
+
+@dataclass
+class _Page:
+    number: int
+    source: str | None
+    height: float
+    width: float
+    lines: list[_Line] = field(default_factory=list)
+
+
+def _line_box(raw: Mapping[str, Any], fallback: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    box = raw.get("box")
+    try:
+        if box is not None and len(box) == 4:
+            x0, y0, x1, y1 = (float(v) for v in box)
+            return (x0, y0, x1, y1)
+        polygon = raw.get("polygon")
+        if polygon:
+            xs = [float(p[0]) for p in polygon]
+            ys = [float(p[1]) for p in polygon]
+            return (min(xs), min(ys), max(xs), max(ys))
+    except (TypeError, ValueError):
+        pass
+    return fallback
+
+
+def _x_overlap(a: _Line, b: _Line) -> float:
+    """Horizontal overlap of two lines as a share of the narrower one."""
+    inter = min(a.box[2], b.box[2]) - max(a.box[0], b.box[0])
+    narrow = max(1.0, min(a.box[2] - a.box[0], b.box[2] - b.box[0]))
+    return max(0.0, inter) / narrow
+
+
+def _page(doc: Document, index: int) -> _Page:
+    meta = doc.metadata or {}
+    raw_lines = meta.get("lines")
+    if raw_lines is None:  # a plain text Document: one row per text line, fake boxes
+        raw_lines = [{"text": t, "row": i} for i, t in enumerate(doc.page_content.splitlines())]
+    lines: list[_Line] = []
+    for i, raw in enumerate(raw_lines):
+        text = str(raw.get("text", ""))
+        score = raw.get("score")
+        lines.append(
+            _Line(
+                index=i,
+                text=text,
+                box=_line_box(raw, (0.0, 20.0 * i, 10.0 * len(text), 20.0 * i + 16.0)),
+                score=1.0 if score is None else float(score),
+                row=int(raw.get("row", i)),
+            )
+        )
+    height = float(meta.get("height") or max((ln.box[3] for ln in lines), default=1.0) or 1.0)
+    width = float(meta.get("width") or max((ln.box[2] for ln in lines), default=1.0) or 1.0)
+    page_number = meta.get("page", index + 1)
+    page = _Page(
+        number=int(page_number) if page_number is not None else index + 1,
+        source=None if meta.get("source") is None else str(meta.get("source")),
+        height=height,
+        width=width,
+        lines=[ln for ln in lines if ln.text.strip()],
+    )
+    _link_neighbours(page)
+    return page
+
+
+def _link_neighbours(page: _Page) -> None:
+    """Set each line's left/right neighbour on its row and above/below neighbour in its column."""
+    by_row: dict[int, list[_Line]] = {}
+    for line in page.lines:
+        by_row.setdefault(line.row, []).append(line)
+    rows = sorted(by_row)
+    for r in rows:
+        members = sorted(by_row[r], key=lambda ln: ln.box[0])
+        for a, b in itertools.pairwise(members):
+            a.right, b.left = b.index, a.index
+    by_index = {ln.index: ln for ln in page.lines}
+    for pos, r in enumerate(rows):
+        for line in by_row[r]:
+            # the nearest line below in the same column, at most a few line heights away
+            for r2 in rows[pos + 1 : pos + 4]:
+                best = max(by_row[r2], key=lambda other: _x_overlap(line, other))
+                if best.box[1] - line.box[3] > 2.5 * max(line.height, best.height):
+                    break
+                if _x_overlap(line, best) >= 0.3 or abs(best.box[0] - line.box[0]) < line.height:
+                    if line.below is None:
+                        line.below = best.index
+                    if best.above is None or _closer_above(by_index[best.above], line, best):
+                        best.above = line.index
+                    break
+    del by_index
+
+
+def _closer_above(current: _Line, new: _Line, target: _Line) -> bool:
+    return new.box[3] > current.box[3] or (
+        new.box[3] == current.box[3] and _x_overlap(new, target) > _x_overlap(current, target)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Building the candidates
+
+
+def _looks_like_label(text: str) -> bool:
+    """Whether a line can be the printed label of the line below it."""
+    squashed = squash(text)
+    if not squashed or len(squashed) > 30:
+        return False
+    digits = sum(ch.isdigit() for ch in squashed)
+    if digits > 0.3 * len(squashed):
+        return False
+    sep = _SEPARATOR_COLON.search(text)
+    return sep is None or not text[sep.end() :].strip()
+
+
+def _clean_label(text: str | None) -> str | None:
+    if text is None:
+        return None
+    label = text.strip(_LABEL_TRIM)
+    return label or None
+
+
+class _Builder:
+    def __init__(self, page: _Page, max_run_lines: int) -> None:
+        self.page = page
+        self.max_run_lines = max_run_lines
+        self.by_index = {ln.index: ln for ln in page.lines}
+        self.out: list[Candidate] = []
+
+    # -- labels and neighbours ---------------------------------------------------------------
+
+    def _left_label(self, line: _Line) -> str | None:
+        left = line.left
+        while left is not None:
+            other = self.by_index[left]
+            if not _CURRENCY_ONLY.match(other.text):
+                return _clean_label(other.text)
+            left = other.left
+        return None
+
+    def _above_label(self, line: _Line) -> str | None:
+        """The line above, when it reads like a label (short, not itself "label: value" or a number)."""
+        if line.above is None:
+            return None
+        text = self.by_index[line.above].text
+        if not _looks_like_label(text):
+            return None
+        return _clean_label(text)
+
+    def _outer_label(self, first: _Line) -> tuple[str | None, str | None]:
+        if (label := self._left_label(first)) is not None:
+            return label, "left"
+        if (label := self._above_label(first)) is not None:
+            return label, "above"
+        return None, None
+
+    def _neighbours(self, first: _Line, last: _Line | None = None) -> tuple[str, ...]:
+        last = last or first
+        found = []
+        for index in (first.left, first.above, last.right):
+            if index is not None:
+                found.append(self.by_index[index].text)
+        return tuple(found)
+
+    def _add(
+        self,
+        text: str,
+        kind: str,
+        lines: Sequence[_Line],
+        *,
+        label: str | None = None,
+        label_source: str | None = None,
+    ) -> None:
+        text = text.strip()
+        if not text:
+            return
+        if label_source is None:
+            label, label_source = self._outer_label(lines[0])
+        boxes = [ln.box for ln in lines]
+        box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+        self.out.append(
+            Candidate(
+                text=text,
+                kind=kind,
+                page=self.page.number,
+                lines=tuple(ln.index for ln in lines),
+                box=box,
+                ocr_score=min(ln.score for ln in lines),
+                label=label,
+                label_source=label_source if label is not None else None,
+                neighbours=self._neighbours(lines[0], lines[-1]),
+                source=self.page.source,
+                y=((box[1] + box[3]) / 2) / self.page.height if self.page.height else 0.0,
+            )
+        )
+
+    # -- kinds ----------------------------------------------------------------------------
+
+    def build(self) -> list[Candidate]:
+        for line in self.page.lines:
+            self._add(line.text, "line", [line])
+            self._spans(line)
+            self._typed(line)
+        self._row_runs()
+        self._column_runs()
+        return self.out
+
+    def _spans(self, line: _Line) -> None:
+        """Split a line at wide gaps and label separators; the part before a separator is the label."""
+        text = line.text
+        fields, pos = [], 0
+        for gap in [*_GAP.finditer(text), None]:
+            end = len(text) if gap is None else gap.start()
+            part = text[pos:end]
+            if part.strip():
+                fields.append(part.strip())
+            pos = len(text) if gap is None else gap.end()
+        previous: str | None = None
+        for part in fields:
+            sep = _SEPARATOR_COLON.search(part)
+            if sep is not None:
+                label = _clean_label(part[: sep.start()])
+                value = part[sep.end() :].strip()
+                if value and value != text.strip():
+                    self._span(value, line, label)
+                previous = None if value else label
+                continue
+            if len(fields) > 1:
+                self._span(part, line, _clean_label(previous))
+            previous = part
+
+    def _span(self, value: str, line: _Line, label: str | None) -> None:
+        if label is not None:
+            self._add(value, "span", [line], label=label, label_source="prefix")
+        else:
+            self._add(value, "span", [line])
+
+    def _typed_label(self, line: _Line, start: int, taken: list[tuple[int, int]]) -> tuple[str | None, str | None]:
+        """The text before a typed span on its own line (after the previous typed span), else outer."""
+        cut = max((e for s, e in taken if e <= start), default=0)
+        prefix = line.text[cut:start]
+        gap = list(_GAP.finditer(prefix))
+        if gap:  # "TOTAL  Qty 3  RM 9.00": the field just before
+            tail = prefix[gap[-1].end() :]
+            prefix = tail if _clean_label(tail) else prefix[: gap[-1].start()]
+        label = _clean_label(prefix)
+        if label is not None and _CURRENCY_ONLY.match(label) and gap:  # "TOTAL  RM 9.00": the field before "RM"
+            label = _clean_label(prefix[: gap[-1].start()])
+            gap = gap[:-1]
+        if label is not None and not _CURRENCY_ONLY.match(label):
+            return label, "prefix"
+        return self._outer_label(line)
+
+    def _typed(self, line: _Line) -> None:
+        text = to_halfwidth(line.text)
+        taken: list[tuple[int, int]] = []
+
+        def emit(kind: str, start: int, end: int) -> None:
+            label, source = self._typed_label(line, start, taken)
+            self._add(line.text[start:end], kind, [line], label=label, label_source=source)
+
+        def free(start: int, end: int) -> bool:
+            return all(end <= s or start >= e for s, e in taken)
+
+        for m in _EMAIL.finditer(text):
+            emit("email", *m.span())
+            taken.append(m.span())
+        for m in _DATE.finditer(text):
+            if not free(*m.span()):
+                continue
+            emit("date", *m.span())
+            taken.append(m.span())
+            # a date followed by a time: "2019年01月15日 08:30开", "25/12/2018 10:00"
+            rest = text[m.end() :]
+            t = _TIME.match(text, m.end() + len(rest) - len(rest.lstrip()))
+            if t is not None and t.start() - m.end() <= 2:
+                label, source = self._typed_label(line, m.start(), taken[:-1])
+                self._add(line.text[m.start() : t.end()], "date", [line], label=label, label_source=source)
+        for m in _TIME.finditer(text):
+            if free(*m.span()):
+                emit("time", *m.span())
+                taken.append(m.span())
+        for m in _PERCENT.finditer(text):
+            if free(*m.span()):
+                emit("percent", *m.span())
+                taken.append(m.span())
+        for m in _AMOUNT_MARKED.finditer(text):
+            if not free(*m.span()):
+                continue
+            label, source = self._typed_label(line, m.start(), taken)
+            group = "a" if m.group("a") is not None else "b"
+            for start, end in (m.span(), m.span(group)):  # "RM 9.00", then "9.00"
+                self._add(line.text[start:end], "amount", [line], label=label, label_source=source)
+            taken.append(m.span())
+        for m in _PHONE.finditer(text):
+            digits = sum(ch.isdigit() for ch in m.group())
+            if free(*m.span()) and digits >= 7 and not _AMOUNT_BARE.fullmatch(m.group()):
+                emit("phone", *m.span())
+                taken.append(m.span())
+        for m in _AMOUNT_BARE.finditer(text):
+            if free(*m.span()):
+                emit("amount", *m.span())
+                taken.append(m.span())
+        for m in _ID.finditer(text):
+            if free(*m.span()):
+                emit("id", *m.span())
+                taken.append(m.span())
+        for m in _NUMBER.finditer(text):
+            if free(*m.span()):
+                emit("number", *m.span())
+
+    def _row_runs(self) -> None:
+        by_row: dict[int, list[_Line]] = {}
+        for line in self.page.lines:
+            by_row.setdefault(line.row, []).append(line)
+        for members in by_row.values():
+            if len(members) < 2:
+                continue
+            members.sort(key=lambda ln: ln.box[0])
+            for i in range(len(members)):
+                for j in range(i + 2, len(members) + 1):
+                    part = members[i:j]
+                    self._add(" ".join(ln.text.strip() for ln in part), "run", part)
+
+    def _column_runs(self) -> None:
+        for line in self.page.lines:
+            run = [line]
+            while len(run) < self.max_run_lines and run[-1].below is not None:
+                nxt = self.by_index[run[-1].below]
+                if nxt.above != run[-1].index:
+                    break
+                run.append(nxt)
+                self._add(" ".join(ln.text.strip() for ln in run), "run", list(run))
+
+
+def page_candidates(documents: Sequence[Document], *, max_run_lines: int = DEFAULT_MAX_RUN_LINES) -> list[Candidate]:
+    """All candidate values of the pages.
+
+    Args:
+        documents: OCR Documents, one per page, as :class:`~ocr_kie.loader.PPOCRLoader` makes them
+            (``metadata["lines"]`` with ``text``, ``box``, ``score``, ``row``). Documents without
+            lines are read one text line per row, without real boxes.
+        max_run_lines: The most consecutive lines of a column joined into one ``run``.
+
+    Returns:
+        The candidates, page by page in reading order; the same text may appear as several
+        candidates (a line and a span of it, with different labels).
+    """
+    out: list[Candidate] = []
+    for index, doc in enumerate(documents):
+        out.extend(_Builder(_page(doc, index), max_run_lines).build())
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Keys: what they hold, and which candidates fit them
+
+# (type, words in a key's name or description that mean it) — checked in this order.
+_NAME_RULES: list[tuple[KeyType, re.Pattern[str]]] = [
+    (KeyType.EMAIL, re.compile(r"e-?mail|邮箱|电子邮件|邮件", re.IGNORECASE)),
+    (KeyType.PHONE, re.compile(r"phone|\btel\b|telephone|mobile|\bfax\b|电话|手机|联系方式|传真", re.IGNORECASE)),
+    (KeyType.PERCENT, re.compile(r"percent|\brate\b|ratio|百分比|费率|利率|税率|比例|折扣率", re.IGNORECASE)),
+    (KeyType.ADDRESS, re.compile(r"address|\baddr\b|地址|住址|所在地", re.IGNORECASE)),
+    (KeyType.TIME, re.compile(r"\btime\b|时间|时刻|几点", re.IGNORECASE)),
+    (
+        KeyType.DATE,
+        re.compile(r"date|\bday\b|birthday|expiry|expires|日期|日$|期限|有效期|生日|出生|年月", re.IGNORECASE),
+    ),
+    (
+        KeyType.AMOUNT,
+        re.compile(
+            r"total|amount|price|cost|fee|balance|payment|paid|due|tax|\bsum\b|subtotal|cash|change|limit|credit"
+            r"|金额|额度|价|合计|总计|总额|实付|应付|应还|还款|实收|余额|费|税|款|元|收入|支出",
+            re.IGNORECASE,
+        ),
+    ),
+    (KeyType.NUMBER, re.compile(r"quantity|\bqty\b|count|weight|数量|个数|件数|重量|次数|人数", re.IGNORECASE)),
+    (
+        KeyType.ID,
+        re.compile(
+            r"\bno\b\.?|number|\bid\b|code|serial|invoice|order|receipt|train|seat|account|card|号码|编号|号$|单号|卡号|账号"
+            r"|车次|座位|代码|身份证|证件|流水",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        KeyType.NAME,
+        re.compile(
+            r"company|merchant|vendor|seller|store|shop|restaurant|name|station|payee|issuer"
+            r"|公司|商户|商家|店|名称|姓名|单位|销售方|购买方|收款人|站|户名",
+            re.IGNORECASE,
+        ),
+    ),
+]
+
+# Candidate kinds that fit each type, with how well.
+_FIT: dict[KeyType, dict[str, float]] = {
+    KeyType.DATE: {"date": 1.0},
+    KeyType.TIME: {"time": 1.0, "date": 0.6},
+    KeyType.AMOUNT: {"amount": 1.0, "number": 0.5},
+    KeyType.NUMBER: {"number": 1.0, "amount": 0.8, "percent": 0.3},
+    KeyType.PERCENT: {"percent": 1.0},
+    KeyType.PHONE: {"phone": 1.0},
+    KeyType.EMAIL: {"email": 1.0},
+    KeyType.ID: {"id": 1.0, "number": 0.6, "phone": 0.4, "span": 0.4, "line": 0.3},
+    KeyType.ADDRESS: {"run": 1.0, "line": 0.8, "span": 0.7},
+    KeyType.NAME: {"line": 1.0, "span": 0.9, "run": 0.6},
+    KeyType.TEXT: {"span": 1.0, "line": 0.9, "run": 0.5, "date": 0.3, "amount": 0.3, "id": 0.4, "number": 0.3},
+}
+
+# Labels a value of a kind of key is often printed under, besides the key's own name.
+_LABEL_SYNONYMS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
+    (
+        re.compile(r"total|合计|总计|实付|应付|总额|总价|金额", re.IGNORECASE),
+        (
+            "total",
+            "grand total",
+            "total amount",
+            "nett total",
+            "net total",
+            "total incl gst",
+            "total sales",
+            "rounded total",
+            "amount due",
+            "total due",
+            "合计",
+            "总计",
+            "实付",
+            "应付",
+            "实付金额",
+            "应付金额",
+            "价税合计",
+            "合计金额",
+            "总金额",
+        ),
+    ),
+    (re.compile(r"date|日期", re.IGNORECASE), ("date", "日期", "dated", "invoice date", "bill date", "开票日期")),
+    (re.compile(r"address|地址", re.IGNORECASE), ("address", "地址", "addr")),
+    (re.compile(r"phone|tel|电话", re.IGNORECASE), ("tel", "phone", "电话", "联系电话", "手机")),
+    (
+        re.compile(r"company|merchant|vendor|商户|公司", re.IGNORECASE),
+        ("company", "merchant", "商户名称", "销售方", "名称"),
+    ),
+]
+
+_COMPANY_WORDS = re.compile(
+    r"SDN\.?\s*BHD|\bBHD\b|\bS/B\b|\bPLT\b|ENTERPRISE|TRADING|\bCO\b\.?|\bLTD\b|LIMITED|\bINC\b|CORP|MART|STORE"
+    r"|RESTORAN|RESTAURANT|BOOK|STATIONERY|HARDWARE|MARKETING|公司|有限|商店|超市|酒店|餐厅|饭店|商行",
+    re.IGNORECASE,
+)
+_ADDRESS_WORDS = re.compile(
+    r"JALAN|\bJLN\b|TAMAN|\bNO\b|\bLOT\b|ROAD|\bRD\b|STREET|\bST\b|AVENUE|BLOCK|\bBLK\b|FLOOR|LEVEL|BANDAR|KAMPUNG"
+    r"|JOHOR|SELANGOR|KUALA|LUMPUR|PERAK|PENANG|MELAKA|KEDAH|PAHANG|SABAH|SARAWAK|\d{5}"
+    r"|省|市|区|县|镇|路|街|号|楼|室|村|道",
+    re.IGNORECASE,
+)
+_NOT_COMPANY = re.compile(
+    r"GST|TAX\s*INVOICE|INVOICE|RECEIPT|TEL|FAX|\bREG\b|\bNO\b|DATE|CASH|TOTAL|WELCOME", re.IGNORECASE
+)
+_TOTAL_LABEL = re.compile(r"total|合计|总计|实付|应付|amount\s*due|grand|nett|rounded|rounding", re.IGNORECASE)
+_NOT_TOTAL_LABEL = re.compile(
+    r"sub\s*-?total|cash|change|tendered|paid\s*by|card|gst\s*summary|tax|\bqty\b|quantity|discount|saving|"
+    r"rounding\s*adj|excl|before|小计|找零|找赎|现金|税额|数量|优惠|折扣",
+    re.IGNORECASE,
+)
+
+
+def _texts(key: str, prop: Mapping[str, Any] | None) -> tuple[str, str]:
+    prop = prop or {}
+    name = " ".join(str(prop.get(k) or "") for k in ("title",)).strip()
+    description = str(prop.get("description") or "")
+    return f"{key} {name}".strip(), description
+
+
+def key_type(key: str, prop: Mapping[str, Any] | None = None) -> KeyType:
+    """What a key holds: from its JSON Schema first, else from its name and description.
+
+    Schema first: ``format`` ``date``/``date-time`` → DATE, ``time`` → TIME, ``email`` → EMAIL;
+    ``type`` ``number``/``integer`` → AMOUNT when the name speaks of money, else NUMBER. Otherwise
+    the key's name (and then its ``title`` and ``description``), in Chinese or English: 日期/date →
+    DATE, 金额/额度/价/合计/total/amount → AMOUNT, 电话/phone → PHONE, 号码/编号/no./number/id → ID,
+    邮箱/email → EMAIL, 地址/address → ADDRESS, 公司/名称/company/name → NAME; else TEXT.
+
+    Example:
+        >>> key_type("可用额度"), key_type("到期还款日"), key_type("x", {"format": "email"})
+        (<KeyType.AMOUNT: 'amount'>, <KeyType.DATE: 'date'>, <KeyType.EMAIL: 'email'>)
+
+    Args:
+        key: The key's name.
+        prop: Its JSON Schema (``{"type": ..., "format": ..., "description": ...}``), if any.
+
+    Returns:
+        The key's type.
+    """
+    prop = prop or {}
+    fmt = str(prop.get("format") or "").lower()
+    if fmt in ("date", "date-time"):
+        return KeyType.DATE
+    if fmt == "time":
+        return KeyType.TIME
+    if fmt in ("email", "idn-email"):
+        return KeyType.EMAIL
+    types = prop.get("type")
+    types = {types} if isinstance(types, str) else set(types or ())
+    name, description = _texts(key, prop)
+    by_name = _type_from_words(name)
+    if types & {"number", "integer"}:
+        if by_name in (KeyType.AMOUNT, KeyType.PERCENT, KeyType.NUMBER):
+            return by_name
+        return KeyType.AMOUNT if _type_from_words(description) is KeyType.AMOUNT else KeyType.NUMBER
+    if by_name is not None:
+        return by_name
+    return _type_from_words(description) or KeyType.TEXT
+
+
+def _type_from_words(text: str) -> KeyType | None:
+    if not text.strip():
+        return None
+    for kind, pattern in _NAME_RULES:
+        if pattern.search(text.strip()):
+            return kind
+    return None
+
+
+def _similarity(a: str, b: str) -> float:
+    """How alike a label and a key name are, in [0, 1] (containment counts: 还款日 in 到期还款日)."""
+    a, b = squash(a).strip(_LABEL_TRIM), squash(b).strip(_LABEL_TRIM)
+    if not a or not b:
+        return 0.0
+    ratio = fuzz.ratio(a, b) / 100
+    short, long = sorted((a, b), key=len)
+    if len(short) >= 2 and short in long:
+        ratio = max(ratio, 0.75 + 0.25 * len(short) / len(long))
+    # unrelated strings still share a few letters (ratio ~0.3): only the part above 0.4 counts
+    return max(0.0, (ratio - 0.4) / 0.6)
+
+
+def _label_similarity(label: str | None, names: Sequence[str], synonyms: Sequence[str]) -> float:
+    if not label:
+        return 0.0
+    best = max((_similarity(label, n) for n in names), default=0.0)
+    return max(best, 0.9 * max((_similarity(label, s) for s in synonyms), default=0.0))
+
+
+def _synonyms(names: Iterable[str]) -> tuple[str, ...]:
+    joined = " ".join(names)
+    found: list[str] = []
+    for pattern, words in _LABEL_SYNONYMS:
+        if pattern.search(joined):
+            found.extend(words)
+    return tuple(found)
+
+
+def _enum_candidates(candidates: Sequence[Candidate], values: Sequence[Any]) -> list[Candidate]:
+    """Candidates equal to an enum value, or the enum value found inside a candidate line."""
+    wanted = {squash(str(v)): str(v) for v in values if v is not None}
+    out: list[Candidate] = []
+    for cand in candidates:
+        sq = squash(cand.text)
+        if sq in wanted:
+            out.append(cand)
+            continue
+        if cand.kind != "line":
+            continue
+        folded = to_halfwidth(cand.text).casefold()
+        for value in wanted.values():
+            at = folded.find(to_halfwidth(value).casefold())
+            if at >= 0:
+                out.append(replace(cand, text=cand.text[at : at + len(value)], kind="span"))
+    return out
+
+
+def _position(kind: KeyType, names: str, cand: Candidate, context: _PageContext) -> tuple[float, str | None]:
+    """A 0..1 score for where the candidate sits and what it looks like, for well-known keys."""
+    text = cand.text
+    if kind is KeyType.NAME and re.search(r"company|merchant|vendor|store|shop|公司|商户|商家|店|销售方", names, re.I):
+        score = max(0.0, 1.0 - 2.5 * cand.y)
+        if _COMPANY_WORDS.search(text):
+            score += 0.6
+        if _NOT_COMPANY.search(text) or sum(ch.isdigit() for ch in text) > 0.3 * len(text):
+            score -= 0.6
+        if cand.lines and cand.lines[0] == context.first_line.get(cand.page):
+            score += 0.2
+        return min(1.0, max(0.0, score)), "company-like"
+    if kind is KeyType.ADDRESS:
+        hits = len(_ADDRESS_WORDS.findall(text))
+        score = min(1.0, 0.25 * hits) + (0.2 if cand.kind == "run" else 0.0) - max(0.0, cand.y - 0.4)
+        if len(text) < 12:
+            score -= 0.3
+        return min(1.0, max(0.0, score)), f"address words {hits}"
+    if kind is KeyType.AMOUNT and re.search(r"total|合计|总计|实付|应付|总额|总价|amount", names, re.I):
+        score = 0.3 * cand.y
+        label = cand.label or ""
+        if _TOTAL_LABEL.search(label) and not _NOT_TOTAL_LABEL.search(label):
+            score += 0.5
+        value = parse_number(text)
+        if value is not None and value == context.largest_amount.get(cand.page):
+            score += 0.2
+        return min(1.0, score), "total-like"
+    if kind is KeyType.DATE:
+        first = context.first_date.get(cand.page)
+        return (0.6 if first is not None and squash(text) == first else 0.3), None
+    return 0.5, None
+
+
+@dataclass
+class _PageContext:
+    first_line: dict[int, int]
+    first_date: dict[int, str]
+    largest_amount: dict[int, float]
+
+    @classmethod
+    def of(cls, candidates: Sequence[Candidate]) -> _PageContext:
+        first_line: dict[int, int] = {}
+        first_date: dict[int, str] = {}
+        largest: dict[int, float] = {}
+        for cand in candidates:
+            if cand.kind == "line" and cand.page not in first_line:
+                first_line[cand.page] = cand.lines[0]
+            if cand.kind == "date" and cand.page not in first_date:
+                first_date[cand.page] = squash(cand.text)
+            if cand.kind == "amount":
+                value = parse_number(cand.text)
+                if value is not None and math.isfinite(value) and value > largest.get(cand.page, -math.inf):
+                    largest[cand.page] = float(value)
+        return cls(first_line, first_date, largest)
+
+
+def key_candidates(
+    candidates: Sequence[Candidate],
+    key: str,
+    prop: Mapping[str, Any] | None = None,
+    *,
+    limit: int | None = None,
+) -> list[ScoredCandidate]:
+    """The candidates a key could take, best first, each with a prior score.
+
+    Narrowing: only the candidate kinds that fit :func:`key_type` (dates for a date, amounts and
+    numbers for an amount, lines, spans and runs for text …); the schema's ``pattern`` (searched,
+    as JSON Schema does) and ``enum`` (values equal to one of them, or found inside a line) filter
+    further. When nothing of the key's type is on the page, lines and spans are offered instead.
+
+    Ranking (the prior, 0..1): similarity of the candidate's label to the key's name, title and
+    usual synonyms (0.45: 可用额度's label beats 总额度's), type fit (0.25), position and shape
+    for well-known keys (0.2: a company near the top, a total near the bottom labelled TOTAL/合计,
+    an address with street words), OCR score (0.1). A candidate whose text is the key's own name
+    (the printed label) is pushed down. Texts are de-duplicated (the best-scored copy is kept).
+
+    Args:
+        candidates: What :func:`page_candidates` returned.
+        key: The key's name.
+        prop: The key's JSON Schema, if any.
+        limit: Keep at most this many (best first).
+
+    Returns:
+        The scored candidates, best first.
+    """
+    prop = prop or {}
+    kind = key_type(key, prop)
+    name, description = _texts(key, prop)
+    names = [n for n in (key, str(prop.get("title") or "")) if n]
+    synonyms = _synonyms([name, description])
+    fit = _FIT[kind]
+    pool: list[Candidate] = list(candidates)
+    if prop.get("enum"):
+        pool = _enum_candidates(pool, prop["enum"])
+        fit = {k: 1.0 for k in ("line", "span", *fit)}
+    typed = [c for c in pool if c.kind in fit]
+    if not typed and pool:  # nothing of the type on the page: fall back to lines and spans
+        typed = [c for c in pool if c.kind in ("line", "span")]
+        fit = {"line": 0.2, "span": 0.2}
+    pattern = prop.get("pattern")
+    if pattern:
+        try:
+            compiled = re.compile(str(pattern))
+        except re.error:
+            compiled = None
+        if compiled is not None:
+            typed = [c for c in typed if compiled.search(c.text)]
+    context = _PageContext.of(candidates)
+    own_names = {squash(n) for n in names}
+    label_sims = {id(c): _label_similarity(c.label, names, synonyms) for c in typed}
+    # When no label on the page resembles the key (a receipt's company or address), the label term
+    # says nothing: its weight goes to position and shape instead.
+    labelled = max(label_sims.values(), default=0.0) >= 0.5
+    w_label, w_fit, w_pos = (0.45, 0.25, 0.2) if labelled else (0.0, 0.3, 0.6)
+    best: dict[str, ScoredCandidate] = {}
+    for cand in typed:
+        label_sim = label_sims[id(cand)]
+        type_fit = fit.get(cand.kind, 0.0)
+        position, why = _position(kind, name + " " + description, cand, context)
+        prior = w_label * label_sim + w_fit * type_fit + w_pos * position + 0.1 * cand.ocr_score
+        reasons = [f"label~key {label_sim:.2f}", f"type={cand.kind} {type_fit:.1f}", f"position {position:.2f}"]
+        if why:
+            reasons.append(why)
+        sq = squash(cand.text)
+        if sq in own_names or any(_similarity(cand.text, n) >= 0.9 for n in names):
+            prior *= 0.3
+            reasons.append("is the key's label")
+        scored = ScoredCandidate(candidate=cand, prior=round(min(1.0, max(0.0, prior)), 4), reasons=tuple(reasons))
+        if sq not in best or scored.prior > best[sq].prior:
+            best[sq] = scored
+    ranked = sorted(best.values(), key=lambda s: (-s.prior, s.candidate.page, s.candidate.lines))
+    return ranked if limit is None else ranked[:limit]
