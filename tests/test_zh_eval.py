@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ocr_kie import PPOCRLoader
-from ocr_kie.evaluation import load_dataset, value_in_text
+from ocr_kie.evaluation import load_dataset, load_labelled_dataset, value_in_text
 from ocr_kie.examples import load_examples
 from ocr_kie.ocr import get_engine
 
@@ -49,7 +49,9 @@ def test_labels_match_the_dataset_keys(subset):
     meta = _meta(subset)
     assert meta["generator"] == "scripts/make_zh_eval.py" and meta["examples"] == "examples.jsonl"
     keys = meta["keys"]
-    docs = load_dataset(DATA / subset)
+    dataset = load_labelled_dataset(DATA / subset)  # what `ocr-kie eval` reads
+    assert dataset.keys == keys and dataset.examples == DATA / subset / "examples.jsonl"
+    docs = dataset.documents
     assert len(docs) == meta["count"] >= 20
     images = sorted(p.stem for p in (DATA / subset / "images").iterdir())
     labels = sorted(p.stem for p in (DATA / subset / "labels").iterdir())
