@@ -143,7 +143,9 @@ def test_ctrl_c_leaves_a_valid_file_that_resumes_to_every_document_once(tmp_path
         run_batch(FakeChain(interrupt_at=3, delay=0.05), paths, out, workers=workers, progress=False)
     assert isinstance(info.value, KeyboardInterrupt)
     written = read_records(out)  # whole lines only
-    assert 1 <= len(written) <= 2 and info.value.summary.done == len(written)
+    # One worker: the two before the 3rd call; two workers: also whatever was in flight beside it.
+    assert (len(written) == 2) if workers == 1 else (1 <= len(written) <= 3)
+    assert info.value.summary.done == len(written)
     assert info.value.summary.remaining == 6 - len(written)
 
     chain = FakeChain()
@@ -154,7 +156,7 @@ def test_ctrl_c_leaves_a_valid_file_that_resumes_to_every_document_once(tmp_path
 
 def test_workers_run_documents_concurrently_and_keep_every_record(tmp_path):
     paths = make_files(tmp_path, *(f"{i}.png" for i in range(8)))
-    chain = FakeChain(delay=0.05)
+    chain = FakeChain(delay=0.2)
     summary = run_batch(chain, paths, tmp_path / "out.jsonl", workers=3, progress=False)
     assert summary.succeeded == 8 and chain.max_active == 3
     assert len(by_source(read_records(tmp_path / "out.jsonl"))) == 8
@@ -232,3 +234,13 @@ def test_a_real_chain_with_the_public_fakes(tmp_path):
     assert records["a.png"]["values"] == {"可用额度": "12,000.00"}
     assert records["a.png"]["evidence"]["可用额度"]["found"] is True  # grounded in the fake OCR line
     assert records["broken.png"]["error"]["type"] == "InvalidImageError"
+
+
+def test_resume_false_starts_the_file_afresh(tmp_path):
+    a, b = make_files(tmp_path, "a.png", "b.png")
+    out = tmp_path / "results.jsonl"
+    run_batch(FakeChain(), [a, b], out, progress=False)
+    chain = FakeChain()
+    summary = run_batch(chain, [b], out, progress=False, resume=False)
+    assert chain.calls == ["b.png"] and summary.skipped == 0
+    assert list(by_source(read_records(out))) == ["b.png"]

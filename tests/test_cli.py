@@ -303,3 +303,17 @@ def test_a_strategy_the_library_refuses_is_bad_usage(capsys, tmp_path):
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("ocr-kie: error: ") and len(err.splitlines()) == 1
     assert "telepathy" in err
+
+
+def test_a_closed_pipe_on_stdout_ends_quietly(tmp_path, monkeypatch, fake_build, capsys):
+    class ClosedPipe:
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            pass
+
+    paths = files(tmp_path, "a.png", "b.png")
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["extract", *paths, "--keys", "total", "-q"]) == 1  # e.g. `ocr-kie extract ... | head -1`
+    assert fake_build.calls == ["a.png"] and capsys.readouterr().err == ""

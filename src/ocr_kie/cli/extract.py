@@ -18,6 +18,15 @@ from ocr_kie.cli.options import UsageError, add_batch_options, add_extraction_op
 #: gain (the OCR engine and llama.cpp each use every core), so the default stays at 1.
 DEFAULT_WORKERS = 1
 
+DESCRIPTION = """\
+Extract keys (or a JSON Schema's fields) from images and PDFs; a multi-page PDF is one document.
+Prints one JSON object per document (JSON Lines, UTF-8):
+  {"source": "/abs/path.png", "values": {...}}  or  {"source": ..., "error": {"type": ..., "message": ...}}
+With --output FILE, running the same command again resumes: documents already there with values
+are skipped, failed ones are tried again (their error records are replaced).
+Put the paths before --keys (or end the keys with --).
+"""
+
 EPILOG = """\
 examples:
   ocr-kie extract screenshot.png --keys 可用额度 账单日 到期还款日 --examples examples.jsonl
@@ -35,9 +44,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "extract",
         help="extract key information: one JSON line per document",
-        description="Extract the given keys (or a JSON Schema) from images and PDFs (a multi-page PDF is one "
-        'document). Prints one JSON object per document: {"source", "values"} or {"source", "error"}. '
-        "With --output, re-running the same command resumes: documents done are skipped, failed ones retried.",
+        description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
