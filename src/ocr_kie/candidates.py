@@ -324,6 +324,31 @@ def _closer_above(current: _Line, new: _Line, target: _Line) -> bool:
 # Building the candidates
 
 
+# A registration number in brackets at the end of a name: "99 SPEED MART S/B (519537-X)"
+_TRAILING_REG = re.compile(r"\s*[(（][^()（）]*\d[^()（）]*(?:[)）]|$)\s*$")
+# A store or terminal code before a name: "31212012 SYARIKAT PERNIAGAAN", "#000002 BAIFU"
+_LEADING_CODE = re.compile(
+    r"^\s*(?:#?\d[\d-]*\s+(?=[^\W\d])|#?\d{5,}[\d-]*\s+|\d{5,}-[A-Z]\s+|[(（][^()（）]*\d[^()（）]*[)）]\s*)(?=\S)"
+)
+_TRAILING_PUNCT = " .,;:：，。;"
+
+
+def _trimmed(text: str) -> list[str]:
+    """Variants of a line without a trailing registration number, a leading code, trailing punctuation."""
+    out: list[str] = []
+    current = text.strip()
+    for step in (
+        lambda t: _TRAILING_REG.sub("", t),
+        lambda t: _LEADING_CODE.sub("", t),
+        lambda t: t.rstrip(_TRAILING_PUNCT),
+    ):
+        changed = step(current).strip()
+        if changed and changed != current and any(ch.isalpha() for ch in changed):
+            out.append(changed)
+            current = changed
+    return out
+
+
 def _looks_like_label(text: str) -> bool:
     """Whether a line can be the printed label of the line below it."""
     squashed = squash(text)
@@ -422,6 +447,8 @@ class _Builder:
     def build(self) -> list[Candidate]:
         for line in self.page.lines:
             self._add(line.text, "line", [line])
+            for variant in _trimmed(line.text):
+                self._add(variant, "span", [line])
             self._spans(line)
             self._typed(line)
         self._row_runs()
@@ -543,7 +570,7 @@ class _Builder:
             for i in range(len(members)):
                 for j in range(i + 2, len(members) + 1):
                     part = members[i:j]
-                    self._add(" ".join(ln.text.strip() for ln in part), "run", part)
+                    self._run(part)
 
     def _column_runs(self) -> None:
         for line in self.page.lines:
@@ -553,7 +580,12 @@ class _Builder:
                 if nxt.above != run[-1].index:
                     break
                 run.append(nxt)
-                self._add(" ".join(ln.text.strip() for ln in run), "run", list(run))
+                self._run(run)
+
+    def _run(self, lines: list[_Line]) -> None:
+        text = " ".join(ln.text.strip() for ln in lines)
+        for variant in (text, *_trimmed(text)):
+            self._add(variant, "run", list(lines))
 
 
 def page_candidates(documents: Sequence[Document], *, max_run_lines: int = DEFAULT_MAX_RUN_LINES) -> list[Candidate]:
@@ -671,10 +703,30 @@ _COMPANY_WORDS = re.compile(
     r"|RESTORAN|RESTAURANT|BOOK|STATIONERY|HARDWARE|MARKETING|公司|有限|商店|超市|酒店|餐厅|饭店|商行",
     re.IGNORECASE,
 )
+_COMPANY_SUFFIX = re.compile(
+    r"SDN\.?\s*BHD\.?|\bBHD\b\.?|\bS/B\b\.?|\bPLT\b|\bCO\b\.?|\bLTD\b\.?|LIMITED|\bINC\b\.?|\(M\)|有限公司|公司",
+    re.IGNORECASE,
+)
+_ENDS_WITH_SUFFIX = re.compile(
+    r"(?:SDN\.?\s*BHD|\bBHD|\bS/B|\bPLT|\bLTD|LIMITED|\bINC|ENTERPRISE|TRADING|有限公司|公司)\.?$", re.IGNORECASE
+)
 _ADDRESS_WORDS = re.compile(
     r"JALAN|\bJLN\b|TAMAN|\bNO\b|\bLOT\b|ROAD|\bRD\b|STREET|\bST\b|AVENUE|BLOCK|\bBLK\b|FLOOR|LEVEL|BANDAR|KAMPUNG"
     r"|JOHOR|SELANGOR|KUALA|LUMPUR|PERAK|PENANG|MELAKA|KEDAH|PAHANG|SABAH|SARAWAK|\d{5}"
     r"|省|市|区|县|镇|路|街|号|楼|室|村|道",
+    re.IGNORECASE,
+)
+_POSTCODE = re.compile(r"(?<!\d)\d{5,6}(?!\d)")
+_ADDRESS_START = re.compile(r"\s*(?:NO\b|NO\.|LOT|LEVEL|BLOCK|BLK|UNIT|JALAN|JLN|\d|[A-Z]-?\d)", re.IGNORECASE)
+_ADDRESS_END = re.compile(
+    r"(?:JOHOR|SELANGOR|KUALA\s*LUMPUR|\bKL|PERAK|PENANG|PINANG|MELAKA|KEDAH|PAHANG|SABAH|SARAWAK|NEGERI SEMBILAN"
+    r"|TERENGGANU|KELANTAN|PERLIS|MALAYSIA|EHSAN|\bPJ|JAYA|BAHRU|ALAM|\d{5}|号|室|楼|层)\W*$",
+    re.IGNORECASE,
+)
+_NOT_ADDRESS = re.compile(
+    r"TEL\b|FAX|GST|INVOICE|RECEIPT|@|CASHIER|\bDATE|TOTAL|\bREG\b|SDN\.?\s*BHD|\bBHD\b|S/B\b|ENTERPRISE"
+    r"|TRADING|COMPANY|\bCO\.|电话|发票|税号"
+    r"|\d{5,}-[A-Z]\b|\(\s*[A-Z0-9]*\d{4,}[A-Z0-9-]*\s*\)|\d{8,}|\d{2,4}-\d{6,}|\d{1,2}:\d{2}",
     re.IGNORECASE,
 )
 _NOT_COMPANY = re.compile(
@@ -682,7 +734,8 @@ _NOT_COMPANY = re.compile(
 )
 _TOTAL_LABEL = re.compile(r"total|合计|总计|实付|应付|amount\s*due|grand|nett|rounded|rounding", re.IGNORECASE)
 _NOT_TOTAL_LABEL = re.compile(
-    r"sub\s*-?total|cash|change|tendered|paid\s*by|card|gst\s*summary|tax|\bqty\b|quantity|discount|saving|"
+    r"sub\s*-?total|cash|change|tendered|paid\s*by|card|gst\s*summary|\btax|total\s*gst|^\s*gst|"
+    r"\bqty\b|quantity|discount|saving|item|excl|includes|supplies|"
     r"rounding\s*adj|excl|before|小计|找零|找赎|现金|税额|数量|优惠|折扣",
     re.IGNORECASE,
 )
@@ -758,11 +811,17 @@ def _similarity(a: str, b: str) -> float:
     return max(0.0, (ratio - 0.4) / 0.6)
 
 
+_ID_WORDS = re.compile(r"n[o0]\b|number|\breg|\bgst\b|\btel\b|\bfax\b|号|编号|电话|税号", re.IGNORECASE)
+
+
 def _label_similarity(label: str | None, names: Sequence[str], synonyms: Sequence[str]) -> float:
     if not label:
         return 0.0
     best = max((_similarity(label, n) for n in names), default=0.0)
-    return max(best, 0.9 * max((_similarity(label, s) for s in synonyms), default=0.0))
+    best = max(best, 0.9 * max((_similarity(label, s) for s in synonyms), default=0.0))
+    if _ID_WORDS.search(label) and not any(_ID_WORDS.search(n) for n in names):
+        best *= 0.3  # "Company Reg No" labels a number, not the company
+    return best
 
 
 def _synonyms(names: Iterable[str]) -> tuple[str, ...]:
@@ -797,28 +856,55 @@ def _position(kind: KeyType, names: str, cand: Candidate, context: _PageContext)
     """A 0..1 score for where the candidate sits and what it looks like, for well-known keys."""
     text = cand.text
     if kind is KeyType.NAME and re.search(r"company|merchant|vendor|store|shop|公司|商户|商家|店|销售方", names, re.I):
-        score = max(0.0, 1.0 - 2.5 * cand.y)
+        shape = 0.5
         if _COMPANY_WORDS.search(text):
-            score += 0.6
+            shape += 0.5
         if _NOT_COMPANY.search(text) or sum(ch.isdigit() for ch in text) > 0.3 * len(text):
-            score -= 0.6
+            shape -= 0.5
+        if sum(ch.isalpha() for ch in _COMPANY_SUFFIX.sub("", text)) < 4:  # "SDN BHD" alone
+            shape -= 0.6
+        shape -= 0.15 * len(_ADDRESS_WORDS.findall(text))
+        if _TRAILING_REG.search(text):  # the name is offered without its registration number too
+            shape -= 0.25
         if cand.lines and cand.lines[0] == context.first_line.get(cand.page):
-            score += 0.2
+            shape += 0.1
+        if _ENDS_WITH_SUFFIX.search(text):  # the whole name, suffix included
+            shape += 0.15
+        if text[-1:] in _TRAILING_PUNCT:
+            shape -= 0.05
+        score = 0.5 * max(0.0, 1.0 - 2.5 * cand.y) + 0.5 * shape
         return min(1.0, max(0.0, score)), "company-like"
     if kind is KeyType.ADDRESS:
         hits = len(_ADDRESS_WORDS.findall(text))
-        score = min(1.0, 0.25 * hits) + (0.2 if cand.kind == "run" else 0.0) - max(0.0, cand.y - 0.4)
-        if len(text) < 12:
-            score -= 0.3
+        shape = 0.1 * min(hits, 5)
+        if _POSTCODE.search(text):
+            shape += 0.25
+        if _ADDRESS_START.match(text):
+            shape += 0.15
+        if _ADDRESS_END.search(text):
+            shape += 0.15
+        shape -= 0.35 * len(_NOT_ADDRESS.findall(text))
+        if len(squash(text)) < 12:
+            shape -= 0.3
+        score = shape - max(0.0, cand.y - 0.4)
         return min(1.0, max(0.0, score)), f"address words {hits}"
-    if kind is KeyType.AMOUNT and re.search(r"total|合计|总计|实付|应付|总额|总价|amount", names, re.I):
-        score = 0.3 * cand.y
+    if kind is KeyType.AMOUNT and _TOTAL_KEY.search(names):
         label = cand.label or ""
-        if _TOTAL_LABEL.search(label) and not _NOT_TOTAL_LABEL.search(label):
-            score += 0.5
         value = parse_number(text)
+        score = 0.15 * cand.y
+        totals = context.totals.get(cand.page, [])
+        if _is_total_label(label):
+            score += 0.35
+            if _FINAL_TOTAL.search(label):
+                score += 0.15
+            if value is not None and totals and value >= max(v for v, _ in totals):
+                score += 0.1
+            if totals and cand.y >= max(y for _, y in totals) - 1e-9:
+                score += 0.1  # the last total printed
+        if value is not None and context.paid.get(cand.page) == round(float(value), 2):
+            score += 0.3  # cash tendered minus change
         if value is not None and value == context.largest_amount.get(cand.page):
-            score += 0.2
+            score += 0.05
         return min(1.0, score), "total-like"
     if kind is KeyType.DATE:
         first = context.first_date.get(cand.page)
@@ -831,22 +917,54 @@ class _PageContext:
     first_line: dict[int, int]
     first_date: dict[int, str]
     largest_amount: dict[int, float]
+    # per page: the amounts labelled as a total, as (value, y); and cash tendered minus change
+    totals: dict[int, list[tuple[float, float]]]
+    paid: dict[int, float]
 
     @classmethod
     def of(cls, candidates: Sequence[Candidate]) -> _PageContext:
         first_line: dict[int, int] = {}
         first_date: dict[int, str] = {}
         largest: dict[int, float] = {}
+        totals: dict[int, list[tuple[float, float]]] = {}
+        cash: dict[int, float] = {}
+        change: dict[int, float] = {}
         for cand in candidates:
             if cand.kind == "line" and cand.page not in first_line:
                 first_line[cand.page] = cand.lines[0]
             if cand.kind == "date" and cand.page not in first_date:
                 first_date[cand.page] = squash(cand.text)
-            if cand.kind == "amount":
-                value = parse_number(cand.text)
-                if value is not None and math.isfinite(value) and value > largest.get(cand.page, -math.inf):
-                    largest[cand.page] = float(value)
-        return cls(first_line, first_date, largest)
+            if cand.kind != "amount":
+                continue
+            value = parse_number(cand.text)
+            if value is None or not math.isfinite(value):
+                continue
+            if value > largest.get(cand.page, -math.inf):
+                largest[cand.page] = float(value)
+            label = cand.label or ""
+            if _is_total_label(label):
+                totals.setdefault(cand.page, []).append((float(value), cand.y))
+            if _CASH_LABEL.search(label) and cand.page not in cash:
+                cash[cand.page] = float(value)
+            if _CHANGE_LABEL.search(label) and cand.page not in change:
+                change[cand.page] = float(value)
+        paid = {page: round(cash[page] - change.get(page, 0.0), 2) for page in cash}
+        return cls(first_line, first_date, largest, totals, paid)
+
+
+_BARE_NUMBER = re.compile(r"-?[\d,]+(?:\.\d+)?")
+_TOTAL_KEY = re.compile(r"total|合计|总计|实付|应付|总额|总价|amount|金额", re.IGNORECASE)
+_CASH_LABEL = re.compile(r"cash|tunai|现金|实收", re.IGNORECASE)
+_CHANGE_LABEL = re.compile(r"change|baki|找零|找赎", re.IGNORECASE)
+_FINAL_TOTAL = re.compile(
+    r"incl|inclusive|payable|rounded|round(?:ing)?\s*total|after|nett|net\s*total|grand|amount\s*due|to\s*be\s*paid"
+    r"|total\s*amount|应付|实付|价税合计|合计金额",
+    re.IGNORECASE,
+)
+
+
+def _is_total_label(label: str) -> bool:
+    return bool(_TOTAL_LABEL.search(label)) and not _NOT_TOTAL_LABEL.search(label)
 
 
 def key_candidates(
@@ -903,6 +1021,13 @@ def key_candidates(
     context = _PageContext.of(candidates)
     own_names = {squash(n) for n in names}
     label_sims = {id(c): _label_similarity(c.label, names, synonyms) for c in typed}
+    if kind is KeyType.AMOUNT and _TOTAL_KEY.search(name):
+        # any total-like label fits a total ("Total Sales Incl GST", "Nett Total", "合计"); "Total Qty" does not
+        for c in typed:
+            if _is_total_label(c.label or ""):
+                label_sims[id(c)] = max(label_sims[id(c)], 0.9)
+            elif c.label and _NOT_TOTAL_LABEL.search(c.label):
+                label_sims[id(c)] *= 0.3
     # When no label on the page resembles the key (a receipt's company or address), the label term
     # says nothing: its weight goes to position and shape instead.
     labelled = max(label_sims.values(), default=0.0) >= 0.5
@@ -916,6 +1041,8 @@ def key_candidates(
         reasons = [f"label~key {label_sim:.2f}", f"type={cand.kind} {type_fit:.1f}", f"position {position:.2f}"]
         if why:
             reasons.append(why)
+        if cand.kind == "amount" and not _BARE_NUMBER.fullmatch(cand.text.strip()):
+            prior += 0.005  # ties between "RM9.00" and "9.00" go to the amount as printed, currency included
         sq = squash(cand.text)
         if sq in own_names or any(_similarity(cand.text, n) >= 0.9 for n in names):
             prior *= 0.3
