@@ -4,11 +4,15 @@ OCR goes through :class:`ocr_kie.cache.OcrCache` (one JSON file per image, keyed
 bytes and the engine's settings). LLM replies go through LangChain's cache API: a
 ``SQLiteCache`` (``langchain_community.cache``) assigned to the chat model's ``cache`` field, keyed
 by the exact prompt messages and the model's parameters, so changing the model, the prompt, the
-examples or the keys misses. :class:`CountingCache` wraps it to count hits.
+examples or the keys misses. :class:`CountingCache` wraps it to count hits. Strategies that call
+the local model without LangChain (``grounded``) get their whole per-document result cached by
+:class:`ResultCache` instead.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import threading
 import warnings
@@ -19,7 +23,7 @@ from langchain_core.caches import RETURN_VAL_TYPE, BaseCache
 
 from ocr_kie.errors import require
 
-__all__ = ["CountingCache", "default_cache_dir", "sqlite_llm_cache"]
+__all__ = ["CountingCache", "ResultCache", "code_fingerprint", "default_cache_dir", "sqlite_llm_cache"]
 
 
 def default_cache_dir() -> Path:
@@ -72,3 +76,67 @@ def sqlite_llm_cache(path: str | os.PathLike[str]) -> CountingCache:
         module = require("langchain_community.cache", package="langchain-community", purpose="caching LLM replies")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return CountingCache(module.SQLiteCache(database_path=str(path)))
+
+
+class ResultCache:
+    """Extraction results on disk, one JSON file per document and configuration.
+
+    For strategies whose model calls do not go through LangChain's cache API (``grounded``
+    decoding scores candidates on the local model directly), the whole result of a document is
+    cached instead, keyed by its OCR'd pages and ``salt`` (everything else that decides the
+    answer: the model's parameters, the schema, the examples, the chain options and the source
+    of the modules that build the prompt and decode).
+
+    Args:
+        directory: Where the files go.
+        salt: The configuration, JSON-serialisable.
+
+    Attributes:
+        hits: Lookups answered from the cache.
+        misses: Lookups that were not.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], salt: Any) -> None:
+        self.directory = Path(directory)
+        self._salt = hashlib.sha256(json.dumps(salt, sort_keys=True, default=str).encode()).hexdigest()
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, pages: list[Any]) -> str:
+        """The key of one document's pages (``Document`` objects) under this configuration."""
+        digest = hashlib.sha256(self._salt.encode())
+        for page in pages:
+            digest.update(json.dumps([page.page_content, page.metadata], sort_keys=True, default=str).encode())
+        return digest.hexdigest()
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The cached result, or None."""
+        try:
+            value = json.loads((self.directory / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return value
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        """Cache one result (written atomically)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / f"{key}.json"
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(json.dumps(value, ensure_ascii=False, default=str), encoding="utf-8")
+        tmp.replace(path)
+
+
+def code_fingerprint(*modules: str) -> str:
+    """A hash of the source files of some modules (so that changing the prompt code misses the cache)."""
+    import importlib
+
+    digest = hashlib.sha256()
+    for name in modules:
+        try:
+            path = importlib.import_module(name).__file__
+            digest.update(Path(path).read_bytes() if path else name.encode())
+        except ImportError:
+            digest.update(name.encode())
+    return digest.hexdigest()

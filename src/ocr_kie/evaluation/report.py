@@ -226,7 +226,7 @@ class EvaluationReport:
             f"Wall time {t['wall_seconds']:.1f} s ({t['documents_per_minute']:.1f} documents/min). "
             f"Tokens per document: input median {tin['median']:.0f} (p90 {tin['p90']:.0f}), output median "
             f"{tout['median']:.0f}; total {tin.get('total', 0):.0f} in, {tout.get('total', 0):.0f} out. "
-            f"From the cache: OCR {cache['ocr_hits']}/{cache['documents']} documents, LLM replies "
+            f"From the cache: OCR {cache['ocr_hits']}/{cache['documents']} documents, LLM answers "
             f"{cache['llm_hits']}/{cache['documents']}" + ("" if cache["llm_on_disk"] else " (LLM cache off)") + ".",
         ]
         failures = self.failures

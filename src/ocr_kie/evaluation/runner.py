@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import inspect
 import logging
 import os
@@ -24,7 +25,13 @@ from pydantic import BaseModel
 
 from ocr_kie.cache import OcrCache
 from ocr_kie.chain import build_chain, default_max_tokens, page_text
-from ocr_kie.evaluation.caching import CountingCache, default_cache_dir, sqlite_llm_cache
+from ocr_kie.evaluation.caching import (
+    CountingCache,
+    ResultCache,
+    code_fingerprint,
+    default_cache_dir,
+    sqlite_llm_cache,
+)
 from ocr_kie.evaluation.dataset import Dataset, LabelledDocument, dataset_examples, label_keys, load_labelled_dataset
 from ocr_kie.evaluation.metrics import (
     FUZZY_THRESHOLD,
@@ -134,6 +141,18 @@ def evaluate(
     chain_args = {k: v for k, v in chain_kwargs.items() if k in chain_params}
     chain_args.update(examples=shots, llm=model, ocr=engine, cache=ocr_cache, return_details=True)
     chain = build_chain(keys if schema is None else None, schema=schema, **chain_args)
+    strategy = _strategy(chain_kwargs.get("strategy", "auto"), model, spec)
+    result_cache = None
+    if cache_root is not None and strategy == "grounded":  # its model calls bypass LangChain's cache
+        salt = {
+            "llm": _llm_string(model),
+            "schema": schema_from_spec(spec),
+            "examples": [_example_fingerprint(ex) for ex in shots],
+            "chain": {k: repr(v) for k, v in sorted(chain_kwargs.items())},
+            "strategy": strategy,
+            "code": code_fingerprint(*_PROMPT_MODULES),
+        }
+        result_cache = ResultCache(cache_root / "results", salt)
 
     machine_start = machine_info()
     results: list[DocumentResult] = []
@@ -143,7 +162,7 @@ def evaluate(
 
         iterator = tqdm(documents, desc="evaluate", unit="doc", file=sys.stderr)
     for doc in iterator:
-        results.append(_run_one(doc, keys, chain, engine, ocr_cache, llm_cache, lenient_threshold))
+        results.append(_run_one(doc, keys, chain, engine, ocr_cache, llm_cache, result_cache, lenient_threshold))
     wall_seconds = time.perf_counter() - wall_start
 
     texts = {r.id: r.ocr_text for r in results if r.ocr_text is not None}
@@ -214,9 +233,49 @@ def evaluate(
             "documents": len(results),
             "ocr_on_disk": bool(ocr_cache.directory),
             "llm_on_disk": llm_cache is not None,
+            "llm_cache_kind": "results" if result_cache is not None else ("replies" if llm_cache is not None else None),
         },
         documents=results,
     )
+
+
+#: Modules whose code decides the prompt and the answer (part of the result cache's key).
+_PROMPT_MODULES = (
+    "ocr_kie.chain",
+    "ocr_kie.decoding",
+    "ocr_kie.candidates",
+    "ocr_kie.prompts",
+    "ocr_kie.examples",
+    "ocr_kie.grounding",
+    "ocr_kie.parser",
+    "ocr_kie.llms",
+)
+#: What the result cache keeps of the chain's details.
+_CACHED_DETAILS = ("values", "usage", "attempts", "strategy", "examples_used")
+
+
+def _strategy(requested: str, model: BaseChatModel, spec: Any) -> str:
+    try:
+        from ocr_kie.chain import resolve_strategy
+    except ImportError:  # a chain without strategies: few-shot
+        return "fewshot"
+    return resolve_strategy(requested, model, schema_from_spec(spec))
+
+
+def _llm_string(model: BaseChatModel) -> str:
+    try:
+        return model._get_llm_string()
+    except Exception:  # any model: fall back to its class and name
+        return f"{type(model).__name__}:{_llm_name(model)}"
+
+
+def _example_fingerprint(example: Example) -> Any:
+    image = example.image
+    if isinstance(image, (str, os.PathLike)) and Path(image).is_file():
+        image = hashlib.sha256(Path(image).read_bytes()).hexdigest()
+    elif isinstance(image, (bytes, bytearray)):
+        image = hashlib.sha256(image).hexdigest()
+    return [example.text, repr(image) if image is not None else None, example.values]
 
 
 def _as_dataset(dataset: Any) -> Dataset:
@@ -256,6 +315,7 @@ def _run_one(
     engine: OcrEngine,
     ocr_cache: OcrCache,
     llm_cache: CountingCache | None,
+    result_cache: ResultCache | None,
     threshold: float,
 ) -> DocumentResult:
     result = DocumentResult(id=doc.id, image=str(doc.image), expected={k: doc.labels.get(k) for k in keys})
@@ -272,15 +332,26 @@ def _run_one(
     result.ocr_text = page_text(pages)
     llm_hits, llm_misses = (llm_cache.hits, llm_cache.misses) if llm_cache else (0, 0)
     start = time.perf_counter()
-    try:
-        details = chain.invoke(pages)
-    except Exception as e:
+    key = result_cache.key(pages) if result_cache is not None else None
+    cached = result_cache.get(key) if result_cache is not None and key is not None else None
+    if cached is not None:
+        details = cached
+    else:
+        try:
+            details = chain.invoke(pages)
+        except Exception as e:
+            result.llm_seconds = time.perf_counter() - start
+            result.fail("extraction", e)
+            return _finish(result, keys, threshold)
+        if result_cache is not None and key is not None:
+            result_cache.put(key, {k: details.get(k) for k in _CACHED_DETAILS})
+    if cached is not None:
         result.llm_seconds = time.perf_counter() - start
-        result.fail("extraction", e)
-        return _finish(result, keys, threshold)
-    result.llm_seconds = float(details["timings"]["llm_seconds"])
-    if llm_cache is not None:
-        result.llm_cached = llm_cache.hits > llm_hits and llm_cache.misses == llm_misses
+        result.llm_cached = True
+    else:
+        result.llm_seconds = float(details["timings"]["llm_seconds"])
+        if llm_cache is not None:
+            result.llm_cached = llm_cache.hits > llm_hits and llm_cache.misses == llm_misses
     result.predicted = {k: details["values"].get(k) for k in keys}
     result.input_tokens = int(details["usage"]["input_tokens"])
     result.output_tokens = int(details["usage"]["output_tokens"])
