@@ -300,3 +300,64 @@ def test_real_ocr_screenshot_candidates_hold_the_true_values(paddle) -> None:
         assert ranked[0].text.replace(" ", "") == gt[key], (key, texts(ranked))
     top = key_candidates(cands, "可用额度")[0]
     assert top.text != gt["总额度"]
+
+
+# --------------------------------------------------------------------------------------------
+# Chinese tickets and invoices
+
+TICKET = page(
+    [
+        ("E078205", (67, 60, 190, 96), 1.0, 0),
+        ("重庆北站", (80, 117, 248, 164), 1.0, 1),
+        ("K207", (406, 110, 503, 153), 0.99, 1),
+        ("哈尔滨西站", (622, 105, 832, 152), 0.99, 1),
+        ("Chongqingbei", (78, 167, 224, 204), 0.99, 2),
+        ("2025年05月28日08:25开", (83, 233, 406, 270), 0.98, 3),
+        ("12车092号", (692, 221, 833, 257), 1.0, 3),
+        ("￥20.8元", (81, 288, 189, 322), 0.98, 4),
+        ("新空调硬卧上铺", (629, 272, 834, 310), 0.99, 4),
+        ("始发改签", (82, 336, 185, 370), 1.0, 5),
+        ("5432141980****0711陈明梓", (84, 378, 449, 418), 0.99, 6),
+        ("378752733940528E078205重庆北售", (88, 528, 426, 560), 0.99, 7),
+    ],
+    width=900,
+    height=600,
+)
+
+
+def test_chinese_ticket_spans_seat_price_and_name() -> None:
+    cands = page_candidates([TICKET])
+    assert {"陈明梓", "5432141980****0711", "重庆北售"} <= set(of_kind(cands, "span"))
+    assert "12车092号" in of_kind(cands, "id")
+    assert {"￥20.8元", "￥20.8", "20.8"} <= set(of_kind(cands, "amount"))
+    assert "2025年05月28日08:25" in of_kind(cands, "date")
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("车次", "K207"),
+        ("出发站", "重庆北站"),
+        ("到达站", "哈尔滨西站"),
+        ("座位号", "12车092号"),
+        ("票价", "￥20.8元"),
+        ("姓名", "陈明梓"),
+        ("出发日期", "2025年05月28日"),
+    ],
+)
+def test_ticket_priors_without_printed_labels(key: str, expected: str) -> None:
+    ranked = key_candidates(page_candidates([TICKET]), key)
+    assert ranked[0].text == expected, [(s.text, s.reasons) for s in ranked[:3]]
+
+
+def test_invoice_merchant_from_its_label_not_the_invoice_title() -> None:
+    doc = stacked(["北京市通用机打发票", "发票代码 111001981001", "收款单位：物美超市（西单店）", "合计金额 ¥35.50"])
+    ranked = key_candidates(page_candidates([doc]), "商户名称", limit=3)
+    assert ranked[0].text == "物美超市（西单店）" and ranked[0].candidate.label == "收款单位"
+    assert ranked[0].label_score > 0.5
+
+
+def test_label_score_is_low_when_the_key_is_not_printed() -> None:
+    cands = page_candidates([BILL])
+    assert key_candidates(cands, "可用额度")[0].label_score == pytest.approx(1.0)
+    assert max(s.label_score for s in key_candidates(cands, "最低还款额")) < 0.5

@@ -96,6 +96,7 @@ class Candidate:
         neighbours: A few nearby texts (left, above, right) for prompting.
         source: The page's ``metadata["source"]``.
         y: The vertical centre of the box as a share of the page height (0 top, 1 bottom).
+        x: The horizontal centre of the box as a share of the page width (0 left, 1 right).
     """
 
     text: str
@@ -109,6 +110,7 @@ class Candidate:
     neighbours: tuple[str, ...] = ()
     source: str | None = None
     y: float = 0.0
+    x: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -119,11 +121,14 @@ class ScoredCandidate:
         candidate: The candidate.
         prior: How likely it is the key's value before any model reads it, in ``[0, 1]``.
         reasons: What made up the prior, e.g. ``("label~key 0.92", "type=date")``.
+        label_score: How well the candidate's label matches the key (0..1): near 0 for every
+            candidate of a page usually means the key is not printed there.
     """
 
     candidate: Candidate
     prior: float
     reasons: tuple[str, ...] = ()
+    label_score: float = 0.0
 
     @property
     def text(self) -> str:
@@ -170,7 +175,9 @@ _TIME = re.compile(
 _CURRENCY = r"(?:[¥￥$€£]|RMB|CNY|MYR|USD|HKD|RM|US\$|HK\$)"
 _NUM = r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?"
 _AMOUNT_MARKED = re.compile(
-    rf"(?<![A-Za-z]){_CURRENCY}\s*(?P<a>{_NUM}){_E}|{_D}(?P<b>{_NUM})\s*(?:元|圆|RMB|CNY|MYR)", re.IGNORECASE
+    rf"(?<![A-Za-z])(?P<pre>{_CURRENCY}\s*(?P<a>{_NUM}){_E})(?:\s*[元圆])?"
+    rf"|{_D}(?P<b>{_NUM})\s*(?:元|圆|RMB|CNY|MYR)",
+    re.IGNORECASE,
 )
 _AMOUNT_BARE = re.compile(rf"(?<![\d.,]){_D}(?:\d{{1,3}}(?:,\d{{3}})+|\d+)\.\d{{2}}(?![\d.,]\d)")
 _NUMBER = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d]|[.,]\d)")
@@ -181,8 +188,10 @@ _PHONE = re.compile(
     r"|(?<![\d*])1[3-9]\d{9}(?![\d*])"
 )
 _ID = re.compile(
+    # seats: 12车092号, 03车15A号
+    r"(?<!\d)\d{1,2}\s*车\s*\d{1,3}[A-Fa-f]?\s*号"
     # train numbers: G123, K1234, D2, Z58
-    r"(?<![A-Za-z0-9])[GDCZTKYLS]\d{1,4}(?![A-Za-z0-9])"
+    r"|(?<![A-Za-z0-9])[GDCZTKYLS]\d{1,4}(?![A-Za-z0-9])"
     # masked ID / card numbers: 1101011990****1234, **** 8842
     r"|(?<![\dA-Za-z*])\d{0,10}(?:\*{2,}\s?)+\d{2,6}[\dXx]?(?![\d])"
     # codes with letters and digits, or long digit runs: INV-0042, 18203/102/T0466, 000181747712
@@ -190,6 +199,17 @@ _ID = re.compile(
     r"|(?<![\d])\d{6,}[Xx]?(?![\d])"
 )
 
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Runs of Chinese characters, and runs of anything else that is not a space.
+_SCRIPT_RUN = re.compile(rf"[{_CJK}]+(?:\s+[{_CJK}]+)*|[^\s{_CJK}]+(?:\s+[^\s{_CJK}]+)*")
+
+
+def _is_cjk(ch: str) -> bool:
+    return bool(re.match(f"[{_CJK}]", ch))
+
+
+# "label: value" inside one text
+_LABELLED_VALUE = re.compile(r"[^\d\s:：][:：]\s*\S")
 # A colon separates a label from its value unless digits stand on both sides (a time, 10:30).
 _SEPARATOR_COLON = re.compile(r"(?<!\d)[:：]|[:：](?!\d)")
 # Tabs, ideographic spaces, and runs of two or more spaces split a line into fields.
@@ -439,6 +459,7 @@ class _Builder:
                 neighbours=self._neighbours(lines[0], lines[-1]),
                 source=self.page.source,
                 y=((box[1] + box[3]) / 2) / self.page.height if self.page.height else 0.0,
+                x=((box[0] + box[2]) / 2) / self.page.width if self.page.width else 0.0,
             )
         )
 
@@ -450,6 +471,7 @@ class _Builder:
             for variant in _trimmed(line.text):
                 self._add(variant, "span", [line])
             self._spans(line)
+            self._script_spans(line)
             self._typed(line)
         self._row_runs()
         self._column_runs()
@@ -478,6 +500,19 @@ class _Builder:
             if len(fields) > 1:
                 self._span(part, line, _clean_label(previous))
             previous = part
+
+    def _script_spans(self, line: _Line) -> None:
+        """Split a line where Chinese meets Latin letters or digits: "5432141980****0711陈明梓"."""
+        parts = [(m.start(), m.end()) for m in _SCRIPT_RUN.finditer(line.text)]
+        texts = [line.text[a:b].strip() for a, b in parts]
+        if len(parts) < 2 or any(len(t) < 2 for t in texts):
+            return
+        for i, text in enumerate(texts):
+            before = texts[i - 1] if i else None
+            if before is not None and _is_cjk(before[-1]) and not _is_cjk(text[0]) and _looks_like_label(before):
+                self._span(text, line, _clean_label(before))
+            else:
+                self._add(text, "span", [line])
 
     def _span(self, value: str, line: _Line, label: str | None) -> None:
         if label is not None:
@@ -538,8 +573,12 @@ class _Builder:
             if not free(*m.span()):
                 continue
             label, source = self._typed_label(line, m.start(), taken)
-            group = "a" if m.group("a") is not None else "b"
-            for start, end in (m.span(), m.span(group)):  # "RM 9.00", then "9.00"
+            spans = [m.span()]  # "¥20.8元", "¥20.8", "20.8"; "RM 9.00", "9.00"
+            if m.group("a") is not None:
+                spans += [m.span("pre"), m.span("a")]
+            else:
+                spans.append(m.span("b"))
+            for start, end in dict.fromkeys(spans):
                 self._add(line.text[start:end], "amount", [line], label=label, label_source=source)
             taken.append(m.span())
         for m in _PHONE.finditer(text):
@@ -694,7 +733,19 @@ _LABEL_SYNONYMS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (re.compile(r"phone|tel|电话", re.IGNORECASE), ("tel", "phone", "电话", "联系电话", "手机")),
     (
         re.compile(r"company|merchant|vendor|商户|公司", re.IGNORECASE),
-        ("company", "merchant", "商户名称", "销售方", "名称"),
+        (
+            "company",
+            "merchant",
+            "商户名称",
+            "销售方",
+            "名称",
+            "收款单位",
+            "收款方",
+            "销货单位",
+            "开票单位",
+            "商户",
+            "店名",
+        ),
     ),
 ]
 
@@ -730,7 +781,9 @@ _NOT_ADDRESS = re.compile(
     re.IGNORECASE,
 )
 _NOT_COMPANY = re.compile(
-    r"GST|TAX\s*INVOICE|INVOICE|RECEIPT|TEL|FAX|\bREG\b|\bNO\b|DATE|CASH|TOTAL|WELCOME", re.IGNORECASE
+    r"GST|TAX\s*INVOICE|INVOICE|RECEIPT|TEL|FAX|\bREG\b|\bNO\b|DATE|CASH|TOTAL|WELCOME"
+    r"|发票|代码|号码|日期|电话|地址|合计|金额|收据|小票|欢迎",
+    re.IGNORECASE,
 )
 _TOTAL_LABEL = re.compile(r"total|合计|总计|实付|应付|amount\s*due|grand|nett|rounded|rounding", re.IGNORECASE)
 _NOT_TOTAL_LABEL = re.compile(
@@ -850,6 +903,50 @@ def _enum_candidates(candidates: Sequence[Candidate], values: Sequence[Any]) -> 
             if at >= 0:
                 out.append(replace(cand, text=cand.text[at : at + len(value)], kind="span"))
     return out
+
+
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟"
+    "谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤欧阳司上官诸葛"
+)
+_PERSON_KEY = re.compile(
+    r"姓名|名字|乘客|旅客|乘车人|持卡人|户名|收款人|付款人|联系人|经办人|\bname\b|passenger|holder|payee|customer",
+    re.IGNORECASE,
+)
+_NOT_NAME_END = frozenset("站售座店市省区县路街票车签乘号单额日期价元费税码司行")
+_FROM_KEY = re.compile(r"出发|始发|起点|起始|发站|\bfrom\b|origin|departure|depart", re.IGNORECASE)
+_TO_KEY = re.compile(r"到达|终点|目的|到站|\bto\b|destination|arrival|arrive", re.IGNORECASE)
+_TRAIN_KEY = re.compile(r"车次|train", re.IGNORECASE)
+_TRAIN_NUMBER = re.compile(r"[GDCZTKYLS]\d{1,4}")
+
+
+def _key_hints(key: str, names: str, cand: Candidate) -> tuple[float, str | None]:
+    """Small nudges from the key's wording: its head noun, a direction, a person, a train number."""
+    text = cand.text.strip()
+    delta, why = 0.0, []
+    last = key.strip()[-1:] if key.strip() else ""
+    if last and _is_cjk(last) and last not in "日期额码称名" and text.endswith(last) and squash(text) != squash(key):
+        delta += 0.3  # 出发站 → "…站", 座位号 → "…号"
+        why.append(f"ends with {last}")
+    if _FROM_KEY.search(names) and not _TO_KEY.search(names):
+        delta += 0.2 * (0.5 - cand.x)
+        why.append("left: from")
+    elif _TO_KEY.search(names) and not _FROM_KEY.search(names):
+        delta += 0.2 * (cand.x - 0.5)
+        why.append("right: to")
+    if _TRAIN_KEY.search(names) and _TRAIN_NUMBER.fullmatch(text):
+        delta += 0.4
+        why.append("train number")
+    if _PERSON_KEY.search(names) and not re.search(r"company|merchant|公司|商户|单位|名称", names, re.I):
+        squashed = squash(text)
+        if re.fullmatch(f"[{_CJK}]{{2,4}}", squashed) and squashed[-1] not in _NOT_NAME_END:
+            delta += 0.4 if squashed[0] in _SURNAMES else 0.1
+            why.append("person name")
+        elif re.fullmatch(r"[A-Za-z][A-Za-z .'-]{2,40}", text):
+            delta += 0.1
+        else:
+            delta -= 0.3
+    return delta, ", ".join(why) or None
 
 
 def _position(kind: KeyType, names: str, cand: Candidate, context: _PageContext) -> tuple[float, str | None]:
@@ -1036,7 +1133,13 @@ def key_candidates(
     for cand in typed:
         label_sim = label_sims[id(cand)]
         type_fit = fit.get(cand.kind, 0.0)
+        if cand.kind in ("line", "run") and _LABELLED_VALUE.search(cand.text):
+            type_fit *= 0.5  # "收款单位：物美超市": the value alone is a span
         position, why = _position(kind, name + " " + description, cand, context)
+        hint, hint_why = _key_hints(key, name + " " + description, cand)
+        if hint:
+            position = min(1.0, max(0.0, position + hint))
+            why = ", ".join(w for w in (why, hint_why) if w)
         prior = w_label * label_sim + w_fit * type_fit + w_pos * position + 0.1 * cand.ocr_score
         reasons = [f"label~key {label_sim:.2f}", f"type={cand.kind} {type_fit:.1f}", f"position {position:.2f}"]
         if why:
@@ -1047,7 +1150,12 @@ def key_candidates(
         if sq in own_names or any(_similarity(cand.text, n) >= 0.9 for n in names):
             prior *= 0.3
             reasons.append("is the key's label")
-        scored = ScoredCandidate(candidate=cand, prior=round(min(1.0, max(0.0, prior)), 4), reasons=tuple(reasons))
+        scored = ScoredCandidate(
+            candidate=cand,
+            prior=round(min(1.0, max(0.0, prior)), 4),
+            reasons=tuple(reasons),
+            label_score=round(label_sim, 4),
+        )
         if sq not in best or scored.prior > best[sq].prior:
             best[sq] = scored
     ranked = sorted(best.values(), key=lambda s: (-s.prior, s.candidate.page, s.candidate.lines))
