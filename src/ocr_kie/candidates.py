@@ -369,8 +369,13 @@ def _trimmed(text: str) -> list[str]:
     return out
 
 
+# A currency mark printed after a label: "Total Sales Incl GST: RM", "CASH RM" (RH/RK: OCR slips)
+_CURRENCY_TAIL = re.compile(r"(?:(?<=[\s:：(（])|^)(?:RM|R[HKN]|MYR|RMB|USD|US\$|\$|¥|￥|元)[\s)）]*$", re.IGNORECASE)
+
+
 def _looks_like_label(text: str) -> bool:
     """Whether a line can be the printed label of the line below it."""
+    text = _CURRENCY_TAIL.sub("", text)
     squashed = squash(text)
     if not squashed or len(squashed) > 30:
         return False
@@ -384,7 +389,7 @@ def _looks_like_label(text: str) -> bool:
 def _clean_label(text: str | None) -> str | None:
     if text is None:
         return None
-    label = text.strip(_LABEL_TRIM)
+    label = _CURRENCY_TAIL.sub("", text.strip(_LABEL_TRIM)).strip(_LABEL_TRIM)
     return label or None
 
 
@@ -402,7 +407,8 @@ class _Builder:
         while left is not None:
             other = self.by_index[left]
             if not _CURRENCY_ONLY.match(other.text):
-                return _clean_label(other.text)
+                # a value to the left ("25.07 | 6月11日" under "最低还款额 | 到期还款日") is no label
+                return _clean_label(other.text) if _looks_like_label(other.text) else None
             left = other.left
         return None
 
