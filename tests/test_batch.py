@@ -244,3 +244,12 @@ def test_resume_false_starts_the_file_afresh(tmp_path):
     summary = run_batch(chain, [b], out, progress=False, resume=False)
     assert chain.calls == ["b.png"] and summary.skipped == 0
     assert list(by_source(read_records(out))) == ["b.png"]
+
+
+def test_progress_bar_on_stderr_only_when_asked(tmp_path, capsys):
+    paths = make_files(tmp_path, "a.png", "bad.png", "c.png")
+    run_batch(FakeChain(), paths, tmp_path / "bar.jsonl", progress=True)
+    err = capsys.readouterr().err
+    assert "3/3" in err and "failed=1" in err
+    run_batch(FakeChain(), paths, tmp_path / "quiet.jsonl", progress=False)
+    assert capsys.readouterr().err == ""

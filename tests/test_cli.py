@@ -317,3 +317,16 @@ def test_a_closed_pipe_on_stdout_ends_quietly(tmp_path, monkeypatch, fake_build,
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
     assert main(["extract", *paths, "--keys", "total", "-q"]) == 1  # e.g. `ocr-kie extract ... | head -1`
     assert fake_build.calls == ["a.png"] and capsys.readouterr().err == ""
+
+
+def test_progress_only_on_a_terminal_and_not_with_quiet():
+    from ocr_kie.cli.options import show_progress
+
+    class Terminal:
+        def isatty(self):
+            return True
+
+    args = build_parser().parse_args(["extract", "x.png", "--keys", "k"])
+    quiet = build_parser().parse_args(["extract", "x.png", "--keys", "k", "--quiet"])
+    assert show_progress(args, Terminal()) and not show_progress(quiet, Terminal())
+    assert not show_progress(args)  # pytest's stderr is not a terminal
