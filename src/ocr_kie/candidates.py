@@ -704,7 +704,7 @@ _FIT: dict[KeyType, dict[str, float]] = {
     KeyType.EMAIL: {"email": 1.0},
     KeyType.ID: {"id": 1.0, "number": 0.6, "phone": 0.4, "span": 0.4, "line": 0.3},
     KeyType.ADDRESS: {"run": 1.0, "line": 0.8, "span": 0.7},
-    KeyType.NAME: {"line": 1.0, "span": 0.9, "run": 0.6},
+    KeyType.NAME: {"line": 1.0, "span": 1.0, "run": 0.8},
     KeyType.TEXT: {"span": 1.0, "line": 0.9, "run": 0.5, "date": 0.3, "amount": 0.3, "id": 0.4, "number": 0.3},
 }
 
@@ -765,7 +765,7 @@ _COMPANY_SUFFIX = re.compile(
     re.IGNORECASE,
 )
 _ENDS_WITH_SUFFIX = re.compile(
-    r"(?:SDN\.?\s*BHD|\bBHD|\bS/B|\bPLT|\bLTD|LIMITED|\bINC|ENTERPRISE|TRADING|有限公司|公司)\.?$", re.IGNORECASE
+    r"(?:SDN\.?\s*BHD|\bBHD|\bS/B|\bPLT|\bLTD|LIMITED|\bINC|有限公司|公司)\.?$", re.IGNORECASE
 )
 _ADDRESS_WORDS = re.compile(
     r"JALAN|\bJLN\b|TAMAN|\bNO\b|\bLOT\b|ROAD|\bRD\b|STREET|\bST\b|AVENUE|BLOCK|\bBLK\b|FLOOR|LEVEL|BANDAR|KAMPUNG"
@@ -787,7 +787,7 @@ _NOT_ADDRESS = re.compile(
     re.IGNORECASE,
 )
 _NOT_COMPANY = re.compile(
-    r"GST|TAX\s*INVOICE|INVOICE|RECEIPT|TEL|FAX|\bREG\b|\bNO\b|DATE|CASH|TOTAL|WELCOME"
+    r"GST|TAX\s*INVOICE|INVOICE|RECEIPT|TEL|FAX|\bREG\b|\bNO\b|DATE|CASH|TOTAL|WELCOME|ORDER|NUMBER|\bYOUR\b"
     r"|发票|代码|号码|日期|电话|地址|合计|金额|收据|小票|欢迎",
     re.IGNORECASE,
 )
@@ -864,7 +864,8 @@ def _similarity(a: str, b: str) -> float:
         return 0.0
     ratio = fuzz.ratio(a, b) / 100
     short, long = sorted((a, b), key=len)
-    if len(short) >= 2 and short in long:
+    min_len = 2 if any(_is_cjk(ch) for ch in short) else 4  # "ant" in "merchant" is no match
+    if len(short) >= min_len and len(short) >= 0.3 * len(long) and short in long:
         ratio = max(ratio, 0.75 + 0.25 * len(short) / len(long))
     # unrelated strings still share a few letters (ratio ~0.3): only the part above 0.4 counts
     return max(0.0, (ratio - 0.4) / 0.6)
@@ -971,8 +972,8 @@ def _position(kind: KeyType, names: str, cand: Candidate, context: _PageContext)
             shape -= 0.25
         if cand.lines and cand.lines[0] == context.first_line.get(cand.page):
             shape += 0.1
-        if _ENDS_WITH_SUFFIX.search(text):  # the whole name, suffix included
-            shape += 0.15
+        if _ENDS_WITH_SUFFIX.search(text):  # the whole name, legal suffix included
+            shape += 0.3
         if text[-1:] in _TRAILING_PUNCT:
             shape -= 0.05
         score = 0.5 * max(0.0, 1.0 - 2.5 * cand.y) + 0.5 * shape
