@@ -1,5 +1,10 @@
 """``build_chain()``: image → OCR → few-shot multi-turn prompt → LLM → parsed, grounded dict.
 
+Two strategies (``strategy=``): ``"fewshot"`` lets the model write the JSON answer (with a
+JSON-schema grammar where the backend has one); ``"grounded"`` makes it choose each value among
+the page's candidates (:mod:`ocr_kie.decoding`); ``"auto"`` (the default) is grounded for local
+llama.cpp models and few-shot for the others.
+
 Every stage is a LangChain Runnable, so the chain supports ``invoke``/``batch``/``ainvoke``/
 ``abatch`` (batch concurrency through ``config={"max_concurrency": N}``), composes with ``|`` and
 becomes an agent tool with ``chain.as_tool(...)``.
@@ -11,19 +16,31 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from langchain_core.runnables.config import run_in_executor
 from pydantic import BaseModel, ConfigDict, Field
 
 from ocr_kie.cache import OcrCache
+from ocr_kie.candidates import ScoredCandidate
+from ocr_kie.decoding import (
+    FieldChoice,
+    GroundedDecoder,
+    GroundedOptions,
+    candidate_listing,
+    check_against_candidates,
+    copied_from_examples,
+    flat_schema,
+    options_for_keys,
+)
 from ocr_kie.examples import BudgetedExampleSelector, Example, Relevance, lexical_relevance, load_examples
 from ocr_kie.grounding import drop_ungrounded, ground, without_instructions
-from ocr_kie.llms import bind_schema, context_window, resolve_llm, token_counter
+from ocr_kie.llms import LlamaCppChatModel, bind_schema, context_window, resolve_llm, token_counter
 from ocr_kie.loader import PPOCRLoader
 from ocr_kie.ocr import OcrEngine, get_engine
 from ocr_kie.parser import ExtractionParseError, KieOutputParser, schema_from_spec
@@ -35,6 +52,8 @@ logger = logging.getLogger(__name__)
 PROMPT_MARGIN = 64
 #: Keys of a dict input that name the image (so the chain works as an agent tool).
 _SOURCE_KEYS = ("image", "source", "path", "file")
+
+Strategy = Literal["auto", "fewshot", "grounded"]
 
 
 class ExtractionConfig(BaseModel):
@@ -51,6 +70,8 @@ class ExtractionConfig(BaseModel):
     max_tokens: int = Field(default=256, gt=0)
     system_prompt: str = SYSTEM_PROMPT
     relevance: Callable[[str, Sequence[str]], list[float]] = lexical_relevance
+    strategy: Strategy = "auto"
+    grounded: GroundedOptions = GroundedOptions()
 
 
 class KieExtractor:
@@ -86,6 +107,12 @@ class KieExtractor:
         self.model = bind_schema(llm, self.schema, max_tokens=self.config.max_tokens)
         self._selector: BudgetedExampleSelector | None = None
         self._prompt: ChatPromptTemplate | None = None
+        self.strategy = resolve_strategy(self.config.strategy, llm, self.schema)
+        self.decoder = (
+            GroundedDecoder(llm, self.schema, self.config.grounded)
+            if self.strategy == "grounded" and isinstance(llm, LlamaCppChatModel)
+            else None
+        )
 
     def as_runnable(self) -> Runnable[Any, dict[str, Any]]:
         """The pipeline as a LangChain Runnable: ``ocr`` then ``extract``."""
@@ -141,11 +168,24 @@ class KieExtractor:
             self._prompt = build_prompt(self.selector)
         return self._prompt
 
-    def messages(self, docs: list[Document]) -> tuple[list[BaseMessage], dict[str, Any]]:
-        """The prompt's messages for these pages, and what went into it."""
+    def candidates(self, docs: list[Document]) -> dict[str, list[ScoredCandidate]]:
+        """Each key's candidates on these pages (lines that read like instructions to the model excluded)."""
+        return options_for_keys(without_instructions(docs), self.schema, self.config.grounded)
+
+    def messages(
+        self, docs: list[Document], candidates: Mapping[str, Sequence[ScoredCandidate]] | None = None
+    ) -> tuple[list[BaseMessage], dict[str, Any]]:
+        """The prompt's messages for these pages, and what went into it.
+
+        With ``candidates``, the last human turn offers them (see :func:`ocr_kie.decoding.candidate_listing`).
+        """
         cfg = self.config
         text = page_text(docs)
-        document = as_messages(document_turns(text, self.schema, cfg.max_message_chars))
+        turns = document_turns(text, self.schema, cfg.max_message_chars)
+        if candidates is not None:
+            role, last = turns[-1]
+            turns = [*turns[:-1], (role, f"{last}\n\n{candidate_listing(candidates)}")]
+        document = as_messages(turns)
         fixed = self.count_tokens(cfg.system_prompt) + sum(self.count_tokens(str(m.content)) + 4 for m in document)
         window = cfg.context_window or context_window(self.llm)
         budget = cfg.example_budget
@@ -162,6 +202,8 @@ class KieExtractor:
 
     def extract(self, state: dict[str, Any], config: RunnableConfig | None = None) -> dict[str, Any]:
         """Prompt the LLM (re-asking on unusable replies) and ground the values."""
+        if self.decoder is not None:
+            return self.decode(state)
         attempts = _Attempts(self, state)
         while attempts.pending:
             attempts.take(self.model.invoke(attempts.messages, config))
@@ -169,16 +211,48 @@ class KieExtractor:
 
     async def aextract(self, state: dict[str, Any], config: RunnableConfig | None = None) -> dict[str, Any]:
         """Async :meth:`extract`."""
+        if self.decoder is not None:
+            return await run_in_executor(config, self.decode, state)
         attempts = _Attempts(self, state)
         while attempts.pending:
             attempts.take(await self.model.ainvoke(attempts.messages, config))
         return attempts.result()
 
+    def decode(self, state: dict[str, Any]) -> dict[str, Any]:
+        """Grounded decoding on a local model: each value chosen among the page's candidates."""
+        assert self.decoder is not None
+        start = time.perf_counter()
+        candidates = self.candidates(state["docs"])
+        messages, info = self.messages(state["docs"], candidates if self.config.grounded.show_candidates else None)
+        values, choices, out = self.decoder.decode(messages, candidates)
+        usage = {"input_tokens": out["input_tokens"], "output_tokens": out["output_tokens"]}
+        info = {**info, "evaluated_tokens": out["evaluated_tokens"]}
+        seconds = time.perf_counter() - start
+        return self._finish(values, state, [out["reply"]], [usage], seconds, info, choices=choices)
+
     def _finish(
-        self, values: dict, state: dict, replies: list[str], usage: list[Any], llm_seconds: float, info: dict
+        self,
+        values: dict,
+        state: dict,
+        replies: list[str],
+        usage: list[Any],
+        llm_seconds: float,
+        info: dict,
+        *,
+        choices: Mapping[str, FieldChoice] | None = None,
+        candidates: Mapping[str, Sequence[ScoredCandidate]] | None = None,
     ) -> dict[str, Any]:
         # Lines that read like instructions to the model are no evidence (prompt injection).
-        evidence = ground(values, without_instructions(state["docs"]))
+        docs = without_instructions(state["docs"])
+        evidence = ground(values, docs)
+        # A value an example shows but the document does not hold was copied, not read.
+        copied = copied_from_examples(values, [ex.values for ex in self.examples], evidence)
+        rejected: list[str] = []
+        if candidates is not None:  # an API model offered candidates: its answer must be one of them
+            values, rejected = check_against_candidates(values, candidates, evidence)
+        values = {k: (None if k in copied else v) for k, v in values.items()}
+        if copied or rejected:
+            evidence = ground(values, docs)
         dropped: list[str] = []
         if self.config.require_grounding:
             values, dropped = drop_ungrounded(values, evidence)
@@ -191,7 +265,11 @@ class KieExtractor:
         return {
             "values": values,
             "evidence": {k: ev.model_dump() for k, ev in evidence.items()},
+            "fields": _fields(values, evidence, choices),
+            "strategy": self.strategy,
             "dropped_ungrounded": dropped,
+            "dropped_copied": copied,
+            "rejected_not_candidates": rejected,
             "reply": replies[-1],
             "replies": replies,
             "attempts": len(replies),
@@ -208,7 +286,8 @@ class _Attempts:
     def __init__(self, extractor: KieExtractor, state: dict[str, Any]) -> None:
         self.extractor = extractor
         self.state = state
-        self.messages, self.info = extractor.messages(state["docs"])
+        self.candidates = extractor.candidates(state["docs"]) if extractor.strategy == "grounded" else None
+        self.messages, self.info = extractor.messages(state["docs"], self.candidates)
         self.replies: list[str] = []
         self.errors: list[str] = []
         self.usage: list[Any] = []
@@ -242,7 +321,61 @@ class _Attempts:
                 replies=self.replies,
             )
         seconds = time.perf_counter() - self.start
-        return self.extractor._finish(self.values, self.state, self.replies, self.usage, seconds, self.info)
+        return self.extractor._finish(
+            self.values, self.state, self.replies, self.usage, seconds, self.info, candidates=self.candidates
+        )
+
+
+def _fields(
+    values: Mapping[str, Any], evidence: Mapping[str, Any], choices: Mapping[str, FieldChoice] | None
+) -> dict[str, dict[str, Any]]:
+    """Per-key evidence and a ``confidence`` in 0..1 (see docs/small-models.md).
+
+    Grounded decoding knows the model's and the prior's probabilities of the choice; for a
+    written answer the confidence is the match quality times the OCR score of where it was found
+    (0 when it was not found; a null answer has no confidence).
+    """
+    fields: dict[str, dict[str, Any]] = {}
+    for key, value in values.items():
+        choice = (choices or {}).get(key)
+        if choice is not None and choice.value == value:
+            fields[key] = choice.details()
+            continue
+        ev = evidence.get(key)
+        found = ev is not None and ev.found
+        fields[key] = {
+            "value": value,
+            "kind": None,
+            "page": ev.page if found else None,
+            "box": list(ev.box) if found and ev.box else None,
+            "label": None,
+            "ocr_score": ev.ocr_score if found else None,
+            "prior": None,
+            "model_score": None,
+            "confidence": None
+            if value is None
+            else (round(ev.match_score * (ev.ocr_score or 1.0), 4) if found else 0.0),
+            "alternatives": [],
+        }
+    return fields
+
+
+def resolve_strategy(strategy: str, llm: BaseChatModel, schema: Mapping[str, Any]) -> str:
+    """``"fewshot"`` or ``"grounded"`` for this model and schema.
+
+    ``"auto"``: grounded for a local llama.cpp model (:class:`~ocr_kie.llms.LlamaCppChatModel`) when
+    every key holds one scalar value; few-shot otherwise (API models, lists, nested objects).
+    ``"grounded"`` with a nested schema falls back to few-shot (with a warning).
+    """
+    if strategy not in ("auto", "fewshot", "grounded"):
+        raise ValueError(f"strategy must be 'auto', 'fewshot' or 'grounded', got {strategy!r}")
+    flat = flat_schema(schema)
+    if strategy == "grounded" and not flat:
+        logger.warning("strategy='grounded' needs keys holding one value each (no arrays/objects): using fewshot")
+        return "fewshot"
+    if strategy == "auto":
+        return "grounded" if flat and isinstance(llm, LlamaCppChatModel) else "fewshot"
+    return strategy
 
 
 def page_text(docs: Sequence[Document]) -> str:
@@ -269,6 +402,8 @@ def build_chain(
     max_tokens: int | None = None,
     system_prompt: str = SYSTEM_PROMPT,
     relevance: Relevance = lexical_relevance,
+    strategy: Strategy = "auto",
+    grounded: GroundedOptions | None = None,
     **llm_kwargs: Any,
 ) -> Runnable[Any, dict[str, Any]]:
     """Build the extraction chain: image in, ``{key: value or None}`` out.
@@ -298,6 +433,12 @@ def build_chain(
         max_tokens: The most tokens an answer may take (default: derived from the keys).
         system_prompt: The task and the rules.
         relevance: Ranks examples against the document (default: character-bigram similarity).
+        strategy: ``"grounded"``: each value is chosen among the page's candidates (local models:
+            scored by the model's log-probabilities; API models: offered in the prompt and the
+            answer checked against them); ``"fewshot"``: the model writes the JSON answer;
+            ``"auto"``: grounded for local llama.cpp models, fewshot for the others. See
+            docs/small-models.md.
+        grounded: Options of the grounded strategy (candidates per key, weights).
         **llm_kwargs: Passed to :func:`ocr_kie.llms.resolve_llm` (``base_url``, ``api_key``, …).
 
     Returns:
@@ -320,6 +461,8 @@ def build_chain(
         max_tokens=tokens,
         system_prompt=system_prompt,
         relevance=relevance,
+        strategy=strategy,
+        grounded=grounded or GroundedOptions(),
     )
     extractor = KieExtractor(
         spec,

@@ -73,6 +73,7 @@ __all__ = [
     "DEFAULT_CONTEXT_WINDOW",
     "DEFAULT_QIANFAN_MODEL",
     "EMBEDDED_GGUF",
+    "ContinuationScorer",
     "LlamaCppChatModel",
     "bind_schema",
     "context_window",
@@ -898,6 +899,132 @@ class LlamaCppChatModel(BaseChatModel):
         parsed = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
         fallback = RunnablePassthrough.assign(parsed=lambda _: None)
         return RunnableMap(raw=llm) | parsed.with_fallbacks([fallback], exception_key="parsing_error")
+
+    # -- scoring ------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def scorer(self) -> Iterator[ContinuationScorer]:
+        """Hold the shared model and score continuations of prompts by their log-probabilities.
+
+        The model is locked while the block runs (other calls on the same ``Llama`` wait).
+
+        Example:
+            >>> with llm.scorer() as scorer:  # doctest: +SKIP
+            ...     prompt = scorer.prompt([HumanMessage("TOTAL 12.50. The total is?")])
+            ...     scorer.logprobs(prompt + "The total is", [" 12.50", " 13.00"])
+            [[-0.2, -0.01], [-3.1, -0.4]]
+        """
+        loaded = self._loaded()
+        with loaded.lock:
+            yield ContinuationScorer(loaded.llama)
+
+
+class ContinuationScorer:
+    """Log-probabilities of continuations of a prompt on a llama.cpp model (see :meth:`LlamaCppChatModel.scorer`).
+
+    The longest prefix already in the model's KV cache is reused (across calls too: a system
+    prompt and examples shared by many documents are evaluated once); each continuation is then
+    one llama.cpp batch on top of its prompt, with the logits of every position.
+
+    Args:
+        llama: The ``llama_cpp.Llama`` (its lock held by the caller).
+    """
+
+    def __init__(self, llama: Any) -> None:
+        self.llama = llama
+        self.added_special = False
+        #: Tokens evaluated (prompt tokens not found in the cache, plus continuation tokens).
+        self.evaluated = 0
+
+    def prompt(self, messages: Sequence[BaseMessage]) -> str:
+        """The chat prompt as the model's own chat template renders it, ending where the assistant's reply starts."""
+        llama = self.llama
+        template = (llama.metadata or {}).get("tokenizer.chat_template")
+        roles = [{"role": _role_of(m), "content": _text_of(m)} for m in messages]
+        if not template:  # ChatML, what most small instruct models use
+            text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in roles)
+            return text + "<|im_start|>assistant\n"
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        def piece(token: int) -> str:
+            return llama.detokenize([token], special=True).decode("utf-8", "ignore") if token >= 0 else ""
+
+        formatter = Jinja2ChatFormatter(
+            template=template, eos_token=piece(llama.token_eos()), bos_token=piece(llama.token_bos())
+        )
+        result = formatter(messages=roles)
+        self.added_special = bool(getattr(result, "added_special", False))
+        return result.prompt
+
+    def tokenize(self, text: str) -> list[int]:
+        """Tokens of a prompt text (special tokens such as ``<|im_start|>`` parsed), as chat completion does."""
+        return self.llama.tokenize(text.encode("utf-8"), add_bos=not self.added_special, special=True)
+
+    def logprobs(self, prefix: str, continuations: Sequence[str]) -> list[list[float]]:
+        """The log-probability of each token of each continuation of ``prefix``.
+
+        Tokenization is of ``prefix + continuation`` as a whole (so a token spanning the boundary
+        is scored as the model would write it); the tokens after the common prefix count.
+
+        Args:
+            prefix: The text before the continuations (a chat prompt and the answer so far).
+            continuations: The texts to score.
+
+        Returns:
+            Per continuation, the log-probabilities of its tokens (empty if it adds no token).
+        """
+        import numpy as np
+
+        llama = self.llama
+        base = self.tokenize(prefix)
+        out: list[list[float]] = []
+        for text in continuations:
+            full = self.tokenize(prefix + text)
+            common = _common_prefix(full, base)
+            if common >= len(full):
+                out.append([])
+                continue
+            start = max(common - 1, 0)  # the position whose logits predict the first new token
+            self._cache(full[:start])
+            batch = full[start:]
+            if len(batch) > llama.n_batch or start + len(batch) > llama.n_ctx():
+                raise LlmContextOverflowError(
+                    f"prompt and answer take {start + len(batch)} tokens (n_ctx={llama.n_ctx()})", provider="llamacpp"
+                )
+            llama._ctx.kv_cache_seq_rm(-1, start, -1)
+            llama._batch.set_batch(batch=batch, n_past=start, logits_all=True)
+            llama._ctx.decode(llama._batch)
+            self.evaluated += len(batch)
+            rows = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(len(batch) * llama.n_vocab(),))
+            logits = rows.reshape(len(batch), llama.n_vocab())[:-1].astype(np.float64)
+            top = logits.max(axis=1, keepdims=True)
+            norm = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
+            targets = np.asarray(batch[1:])
+            picked = logits[np.arange(len(targets)), targets] - norm
+            skip = common - start - 1  # tokens re-evaluated only to get the first position's logits
+            out.append([float(v) for v in picked[skip:]])
+        return out
+
+    def _cache(self, tokens: list[int]) -> None:
+        """Make the KV cache hold exactly ``tokens`` (evaluating only what differs from what it holds)."""
+        llama = self.llama
+        held = _common_prefix(tokens, llama.input_ids[: llama.n_tokens].tolist())
+        if held == len(tokens) and held == llama.n_tokens:
+            return
+        llama.n_tokens = held
+        if held < len(tokens):
+            llama.eval(tokens[held:])
+            self.evaluated += len(tokens) - held
+        else:
+            llama._ctx.kv_cache_seq_rm(-1, held, -1)
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = min(len(a), len(b))
+    for i in range(n):
+        if a[i] != b[i]:
+            return i
+    return n
 
 
 # --------------------------------------------------------------------------- schema binding

@@ -1,0 +1,341 @@
+"""Grounded decoding: each key's value is *chosen* among the page's candidates, never written freely.
+
+Small local models copy values from the examples, pick the wrong one of two similar lines and
+repeat themselves. Here the model does not write the value: for each key, the candidates the
+page offers (:mod:`ocr_kie.candidates`: lines, label-separated parts, runs of lines, typed spans,
+narrowed by the key's schema) and ``null`` are scored by the model, and the best one is taken::
+
+    prompt (system, examples, document)  ─►  {"company": ▢ , "date": ▢ , …}
+                                                 │
+           each ▢ ∈ {candidate₁, candidate₂, …, null}: the model's log-probability of writing
+           it there, combined with the candidate's prior (label, type, position), softmaxed
+
+The value is therefore in the document by construction, and an example's value that the
+document does not hold can never be chosen.
+
+* :class:`GroundedDecoder` does this on a llama.cpp model (:class:`~ocr_kie.llms.LlamaCppChatModel`),
+  scoring each candidate as one short batch on top of the shared prompt in the KV cache.
+* For models behind an API (no log-probabilities), :func:`candidate_listing` offers the candidates
+  in the prompt and :func:`check_against_candidates` sets an answer that is not one of them, nor
+  found in the document, to ``None``.
+* :func:`copied_from_examples` finds values an answer copied from the examples (any strategy).
+
+Every choice carries its evidence (:class:`FieldChoice`): box, label, OCR score, prior, the
+model's probability and a combined ``confidence`` in 0..1 to threshold.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.documents import Document
+from langchain_core.messages import BaseMessage
+from pydantic import BaseModel, ConfigDict, Field
+
+from ocr_kie.candidates import Candidate, ScoredCandidate, key_candidates, page_candidates
+from ocr_kie.grounding import Evidence
+from ocr_kie.normalize import parse_number, squash
+
+if TYPE_CHECKING:
+    from ocr_kie.llms import ContinuationScorer, LlamaCppChatModel
+
+__all__ = [
+    "FieldChoice",
+    "GroundedDecoder",
+    "GroundedOptions",
+    "candidate_listing",
+    "check_against_candidates",
+    "copied_from_examples",
+    "flat_schema",
+    "options_for_keys",
+]
+
+#: The prior below which a candidate's prior stops mattering (log of 0 is -inf).
+_MIN_PRIOR = 1e-3
+
+
+class GroundedOptions(BaseModel):
+    """How the grounded strategy builds and weighs the alternatives of a key.
+
+    Attributes:
+        max_candidates: The most candidates per key (best priors first); fewer is faster.
+        prior_weight: How much the candidates' priors count against the model's scores (the
+            exponent of the prior in the product; 0 = the model alone).
+        model_weight: The exponent of the model's probability (0 = the priors alone).
+        null_prior: The prior of ``null`` (the document has no value for the key).
+        length_normalize: Score a candidate by the mean, not the sum, of its tokens' log-probabilities.
+        show_candidates: Offer the candidates in the prompt (``[label] value`` lines). Always done
+            for models behind an API; for local models it costs prompt tokens.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_candidates: int = Field(default=12, gt=0)
+    prior_weight: float = Field(default=1.0, ge=0)
+    model_weight: float = Field(default=1.0, ge=0)
+    null_prior: float = Field(default=0.05, gt=0, le=1)
+    length_normalize: bool = False
+    show_candidates: bool = False
+
+
+@dataclass(frozen=True)
+class FieldChoice:
+    """The value chosen for one key and why.
+
+    Attributes:
+        key: The key.
+        value: The value (the candidate's text, a number for numeric keys), or None.
+        candidate: The chosen candidate (None when null was chosen).
+        prior: The chosen option's prior (0..1).
+        model_score: The model's probability of the chosen option among the key's alternatives.
+        probability: The combined (model and prior) probability of the chosen option.
+        confidence: ``probability`` times the candidate's OCR score: what to threshold.
+        alternatives: The other options, best first, as ``(value, combined probability)``.
+        scores: Every option as ``(value, prior, model log-probability, tokens)``, in candidate
+            order with null last (for analysis and for tuning the weights).
+    """
+
+    key: str
+    value: Any
+    candidate: Candidate | None
+    prior: float
+    model_score: float
+    probability: float
+    confidence: float
+    alternatives: list[tuple[Any, float]] = field(default_factory=list)
+    scores: list[tuple[Any, float, float, int]] = field(default_factory=list)
+
+    def details(self) -> dict[str, Any]:
+        """A JSON-ready dict for ``return_details``."""
+        c = self.candidate
+        return {
+            "value": self.value,
+            "kind": c.kind if c else None,
+            "page": c.page if c else None,
+            "box": list(c.box) if c else None,
+            "label": c.label if c else None,
+            "ocr_score": c.ocr_score if c else None,
+            "prior": round(self.prior, 4),
+            "model_score": round(self.model_score, 4),
+            "confidence": round(self.confidence, 4),
+            "alternatives": [[v, round(p, 4)] for v, p in self.alternatives[:3]],
+        }
+
+
+def flat_schema(schema: Mapping[str, Any]) -> bool:
+    """Whether every key of the schema holds one scalar (a string, number, or null), as grounded decoding needs."""
+    for prop in schema.get("properties", {}).values():
+        kind = prop.get("type") if isinstance(prop, Mapping) else None
+        kinds = {kind} if isinstance(kind, str) else set(kind or ())
+        if kinds & {"array", "object"} or (isinstance(prop, Mapping) and "properties" in prop):
+            return False
+    return True
+
+
+def options_for_keys(
+    docs: Sequence[Document], schema: Mapping[str, Any], options: GroundedOptions
+) -> dict[str, list[ScoredCandidate]]:
+    """Each key's candidates from the pages, narrowed by the key's schema, best prior first.
+
+    Args:
+        docs: The OCR pages (with ``metadata["lines"]``).
+        schema: The JSON Schema of the answer.
+        options: The limits.
+    """
+    found = page_candidates(docs)
+    return {
+        key: key_candidates(found, key, prop if isinstance(prop, Mapping) else None, limit=options.max_candidates)
+        for key, prop in schema["properties"].items()
+    }
+
+
+def candidate_listing(candidates: Mapping[str, Sequence[ScoredCandidate]]) -> str:
+    """The candidates as prompt text, one key per block, ``[label] value`` per candidate.
+
+    Example:
+        >>> print(candidate_listing(options))  # doctest: +SKIP
+        Candidates (copy one exactly, or null):
+        "账单日":
+          [账单日] 每月5日
+          [到期还款日] 2026年12月25日
+    """
+    blocks = ["Candidates (the value of each key is one of these, copied exactly, or null):"]
+    for key, scored in candidates.items():
+        blocks.append(f"{json.dumps(key, ensure_ascii=False)}:")
+        for s in scored:
+            label = f"[{s.candidate.label}] " if s.candidate.label else ""
+            blocks.append(f"  {label}{s.candidate.text}")
+    return "\n".join(blocks)
+
+
+def _typed(value: str, prop: Mapping[str, Any] | None) -> Any:
+    """A candidate's text as the key's schema type wants it (numbers for number/integer keys)."""
+    kind = prop.get("type") if isinstance(prop, Mapping) else None
+    kinds = {kind} if isinstance(kind, str) else set(kind or ())
+    if kinds & {"number", "integer"} and "string" not in kinds:
+        number = parse_number(value)
+        if number is not None:
+            return int(number) if "integer" in kinds and float(number).is_integer() else number
+    return value
+
+
+def _softmax(logits: Sequence[float]) -> list[float]:
+    top = max(logits)
+    exps = [math.exp(v - top) for v in logits]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+class GroundedDecoder:
+    """Chooses each key's value among its candidates with a llama.cpp model's log-probabilities.
+
+    The answer is the JSON object the examples show (``{"k1": v1, "k2": v2}``), built key by key:
+    for key *i* the prompt is followed by the answer so far and ``"k_i":``, and each alternative
+    (``"candidate"`` or ``null``, with the separator that follows) is scored as a continuation.
+
+    Args:
+        llm: The local model.
+        schema: The JSON Schema of the answer (flat: see :func:`flat_schema`).
+        options: Weights and limits.
+    """
+
+    def __init__(self, llm: LlamaCppChatModel, schema: Mapping[str, Any], options: GroundedOptions) -> None:
+        self.llm = llm
+        self.schema = schema
+        self.options = options
+
+    def decode(
+        self, messages: Sequence[BaseMessage], candidates: Mapping[str, Sequence[ScoredCandidate]]
+    ) -> tuple[dict[str, Any], dict[str, FieldChoice], dict[str, Any]]:
+        """Choose every key's value.
+
+        Args:
+            messages: The prompt (system, examples, the document's turns).
+            candidates: Each key's candidates (:func:`options_for_keys`).
+
+        Returns:
+            The values, the choices, and ``{"reply", "input_tokens", "output_tokens", "evaluated_tokens"}``.
+        """
+        keys = list(self.schema["properties"])
+        values: dict[str, Any] = {}
+        choices: dict[str, FieldChoice] = {}
+        with self.llm.scorer() as scorer:
+            prompt = scorer.prompt(messages)
+            answer = "{"
+            for i, key in enumerate(keys):
+                end = "}" if i == len(keys) - 1 else ","
+                answer += json.dumps(key, ensure_ascii=False) + ":"
+                choice = self._choose(scorer, prompt + answer, key, list(candidates.get(key, ())), end)
+                choices[key] = choice
+                values[key] = choice.value
+                answer += " " + json.dumps(choice.value, ensure_ascii=False) + end + ("" if end == "}" else " ")
+            info = {
+                "reply": answer,
+                "input_tokens": len(scorer.tokenize(prompt)),
+                "output_tokens": len(scorer.tokenize(prompt + answer)) - len(scorer.tokenize(prompt)),
+                "evaluated_tokens": scorer.evaluated,
+            }
+        return values, choices, info
+
+    def _choose(
+        self, scorer: ContinuationScorer, prefix: str, key: str, scored: list[ScoredCandidate], end: str
+    ) -> FieldChoice:
+        opts = self.options
+        prop = self.schema["properties"][key]
+        prop = prop if isinstance(prop, Mapping) else None
+        values: list[Any] = [_typed(s.candidate.text, prop) for s in scored] + [None]
+        priors = [s.prior for s in scored] + [opts.null_prior]
+        texts = [" " + json.dumps(v, ensure_ascii=False) + end for v in values]
+        logprobs = scorer.logprobs(prefix, texts)
+        model = [
+            (sum(lp) / len(lp) if opts.length_normalize else sum(lp)) if lp else -1e9  # no tokens: cannot be written
+            for lp in logprobs
+        ]
+        p_model = _softmax(model)
+        combined = _softmax(
+            [
+                opts.model_weight * math.log(max(pm, 1e-12)) + opts.prior_weight * math.log(max(pr, _MIN_PRIOR))
+                for pm, pr in zip(p_model, priors, strict=True)
+            ]
+        )
+        order = sorted(range(len(values)), key=lambda j: -combined[j])
+        best = order[0]
+        candidate = scored[best].candidate if best < len(scored) else None
+        ocr = candidate.ocr_score if candidate is not None else 1.0
+        return FieldChoice(
+            key=key,
+            value=values[best],
+            candidate=candidate,
+            prior=priors[best],
+            model_score=p_model[best],
+            probability=combined[best],
+            confidence=combined[best] * ocr,
+            alternatives=[(values[j], combined[j]) for j in order[1:]],
+            scores=[(v, pr, sum(lp), len(lp)) for v, pr, lp in zip(values, priors, logprobs, strict=True)],
+        )
+
+
+def _matches(value: Any, texts: Sequence[str]) -> bool:
+    target = squash(str(value))
+    return bool(target) and any(squash(t) == target for t in texts)
+
+
+def check_against_candidates(
+    values: Mapping[str, Any],
+    candidates: Mapping[str, Sequence[ScoredCandidate]],
+    evidence: Mapping[str, Evidence],
+) -> tuple[dict[str, Any], list[str]]:
+    """An API model's answer checked against the offered candidates.
+
+    A value is kept when it is one of its key's candidates (compared without spaces, case or
+    full-width differences) or is found in the document as printed (exact or normalized match);
+    otherwise it becomes None.
+
+    Args:
+        values: The parsed answer.
+        candidates: Each key's offered candidates.
+        evidence: :func:`~ocr_kie.grounding.ground` of the answer.
+
+    Returns:
+        The checked values and the keys set to None.
+    """
+    out, rejected = dict(values), []
+    for key, value in values.items():
+        if value is None or isinstance(value, (list, dict)):
+            continue
+        offered = [s.candidate.text for s in candidates.get(key, ())]
+        ev = evidence.get(key)
+        in_document = ev is not None and ev.found and ev.match in ("exact", "normalized")
+        if not (_matches(value, offered) or in_document):
+            out[key] = None
+            rejected.append(key)
+    return out, rejected
+
+
+def copied_from_examples(
+    values: Mapping[str, Any], example_values: Sequence[Mapping[str, Any]], evidence: Mapping[str, Evidence]
+) -> list[str]:
+    """The keys whose value equals a value of an example's answer and is not found in the document.
+
+    Args:
+        values: The answer.
+        example_values: The examples' answers.
+        evidence: :func:`~ocr_kie.grounding.ground` of the answer.
+    """
+    shown: list[str] = []
+    for answer in example_values:
+        for v in answer.values():
+            if v is not None and not isinstance(v, (list, dict)):
+                shown.append(str(v))
+    copied = []
+    for key, value in values.items():
+        if value is None or isinstance(value, (list, dict)) or not _matches(value, shown):
+            continue
+        ev = evidence.get(key)
+        if ev is None or not ev.found:
+            copied.append(key)
+    return copied

@@ -1,0 +1,256 @@
+"""Grounded decoding: candidates offered and checked (fakes), and chosen by the real embedded model."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+import pytest
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from conftest import FIXTURES, squash
+from ocr_kie import Example, build_chain
+from ocr_kie.chain import resolve_strategy
+from ocr_kie.decoding import (
+    GroundedDecoder,
+    GroundedOptions,
+    check_against_candidates,
+    copied_from_examples,
+    flat_schema,
+)
+from ocr_kie.grounding import ground
+from ocr_kie.llms import LlamaCppChatModel, embedded_model_path, resolve_llm
+from ocr_kie.loader import PPOCRLoader
+from ocr_kie.parser import schema_from_keys
+from ocr_kie.testing import FakeOcrEngine, ScriptedChatModel
+
+KEYS = ["可用额度", "账单日"]
+SCREEN = ["信用卡账单", "可用额度 12,000.00", "总额度 50,000.00", "账单日 每月5日"]
+EXAMPLES = [
+    Example(text="信用卡\n可用额度 8,000.00\n账单日 每月17日", values={"可用额度": "8,000.00", "账单日": "每月17日"}),
+]
+
+
+def fake_chain(replies, *, lines=SCREEN, **kwargs):
+    model = ScriptedChatModel(replies=replies)
+    chain = build_chain(KEYS, examples=EXAMPLES, llm=model, ocr=FakeOcrEngine(lines), return_details=True, **kwargs)
+    return chain, model
+
+
+def fake_docs(lines=SCREEN):
+    return PPOCRLoader(FIXTURES / "screenshot_zh.png", engine=FakeOcrEngine(lines)).load()
+
+
+# -- strategy choice ----------------------------------------------------------------------------
+
+
+def test_auto_is_grounded_for_local_models_and_fewshot_for_api_models():
+    schema = schema_from_keys(KEYS)
+    local = LlamaCppChatModel(model_path=str(embedded_model_path()))
+    api = ScriptedChatModel(replies=[])
+    assert resolve_strategy("auto", local, schema) == "grounded"
+    assert resolve_strategy("auto", api, schema) == "fewshot"
+    assert resolve_strategy("grounded", api, schema) == "grounded"
+    nested = {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}}
+    assert not flat_schema(nested) and flat_schema(schema)
+    assert resolve_strategy("auto", local, nested) == "fewshot"
+    assert resolve_strategy("grounded", local, nested) == "fewshot"
+    with pytest.raises(ValueError, match="strategy"):
+        resolve_strategy("greedy", api, schema)
+
+
+# -- models behind an API: candidates offered in the prompt, the answer checked -----------------
+
+
+def test_api_model_is_offered_each_keys_candidates_with_their_labels():
+    chain, model = fake_chain(['{"可用额度": "12,000.00", "账单日": "每月5日"}'], strategy="grounded")
+    details = chain.invoke(FIXTURES / "screenshot_zh.png")
+    final = model.calls[0][-1].content
+    listing = final[final.index("Candidates") :]
+    assert '"可用额度":' in listing and "[可用额度] 12,000.00" in listing
+    assert "[账单日] 每月5日" in listing
+    assert "8,000.00" not in listing  # the example's value is not on this page
+    assert details["values"] == {"可用额度": "12,000.00", "账单日": "每月5日"}
+    assert details["strategy"] == "grounded" and details["rejected_not_candidates"] == []
+
+
+def test_api_models_answer_outside_the_candidates_and_document_becomes_null():
+    chain, _ = fake_chain(['{"可用额度": "99,999.00", "账单日": "每月5日"}'], strategy="grounded")
+    details = chain.invoke(FIXTURES / "screenshot_zh.png")
+    assert details["values"] == {"可用额度": None, "账单日": "每月5日"}
+    assert details["rejected_not_candidates"] == ["可用额度"]
+
+
+def test_check_against_candidates_accepts_spacing_differences_and_document_text():
+    docs = fake_docs(["OJC MARKETING SDN BHD", "TOTAL 193.00"])
+    values = {"company": "OJCMARKETINGSDNBHD", "total": "193.00", "date": "01/01/2019"}
+    evidence = ground(values, docs)
+    checked, rejected = check_against_candidates(values, {}, evidence)
+    assert checked == {"company": "OJCMARKETINGSDNBHD", "total": "193.00", "date": None} and rejected == ["date"]
+
+
+def test_candidate_listing_is_compact():
+    chain, model = fake_chain(['{"可用额度": null, "账单日": null}'], strategy="grounded")
+    chain.invoke(FIXTURES / "screenshot_zh.png")
+    final = model.calls[0][-1].content
+    listing = final[final.index("Candidates") :]
+    assert len(listing) < 400 and listing.count("\n") < 20
+
+
+# -- no copying from the examples, in any strategy ---------------------------------------------
+
+
+def test_fewshot_value_copied_from_an_example_and_absent_from_the_document_is_dropped():
+    copied = '{"可用额度": "8,000.00", "账单日": "每月5日"}'  # 8,000.00 is the example's, not on this page
+    chain, _ = fake_chain([copied], strategy="fewshot")
+    details = chain.invoke(FIXTURES / "screenshot_zh.png")
+    assert details["values"] == {"可用额度": None, "账单日": "每月5日"}
+    assert details["dropped_copied"] == ["可用额度"]
+
+
+def test_fewshot_value_equal_to_an_example_but_printed_on_the_page_is_kept():
+    lines = ["信用卡账单", "可用额度 8,000.00", "账单日 每月5日"]
+    chain, _ = fake_chain(['{"可用额度": "8,000.00", "账单日": "每月5日"}'], lines=lines, strategy="fewshot")
+    details = chain.invoke(FIXTURES / "screenshot_zh.png")
+    assert details["values"]["可用额度"] == "8,000.00" and details["dropped_copied"] == []
+
+
+def test_copied_from_examples_compares_without_spacing():
+    docs = fake_docs()
+    values = {"可用额度": "8, 000.00", "账单日": "每月5日"}
+    assert copied_from_examples(values, [e.values for e in EXAMPLES], ground(values, docs)) == ["可用额度"]
+
+
+# -- the decoder's choice, with a fake scorer ---------------------------------------------------
+
+
+class FakeScorer:
+    """Scores a continuation by a table of texts (recording every prefix it was asked about)."""
+
+    def __init__(self, table):
+        self.table = table
+        self.prefixes = []
+        self.evaluated = 0
+
+    def prompt(self, messages):
+        return "PROMPT:" + "|".join(str(m.content) for m in messages) + "\n"
+
+    def tokenize(self, text):
+        return list(text)
+
+    def logprobs(self, prefix, continuations):
+        self.prefixes.append(prefix)
+        return [[self.table.get(c.strip(" ,}"), -10.0)] for c in continuations]
+
+
+class FakeLocalModel:
+    def __init__(self, table):
+        self.fake = FakeScorer(table)
+
+    @contextlib.contextmanager
+    def scorer(self):
+        yield self.fake
+
+
+def test_decoder_builds_the_answer_key_by_key_and_combines_model_and_prior():
+    from ocr_kie.decoding import options_for_keys
+
+    docs = fake_docs()
+    schema = schema_from_keys(KEYS)
+    candidates = options_for_keys(docs, schema, GroundedOptions())
+    # The model prefers the wrong amount a little; the label prior of the right one wins.
+    model = FakeLocalModel({'"50,000.00"': -1.0, '"12,000.00"': -1.2, '"每月5日"': -0.1})
+    decoder = GroundedDecoder(model, schema, GroundedOptions())
+    values, choices, info = decoder.decode([HumanMessage("doc")], candidates)
+    assert values == {"可用额度": "12,000.00", "账单日": "每月5日"}
+    assert info["reply"] == '{"可用额度": "12,000.00", "账单日": "每月5日"}'
+    assert json.loads(info["reply"]) == values
+    first, second = model.fake.prefixes
+    assert first.endswith('{"可用额度":') and second.endswith('{"可用额度": "12,000.00", "账单日":')
+    choice = choices["可用额度"]
+    assert 0 < choice.confidence <= choice.probability <= 1 and choice.candidate.label == "可用额度"
+    assert choice.alternatives and all(0 <= p < choice.probability for _, p in choice.alternatives)
+    # The model alone (prior weight 0) takes its favourite.
+    alone = GroundedDecoder(model, schema, GroundedOptions(prior_weight=0.0))
+    assert alone.decode([HumanMessage("doc")], candidates)[0]["可用额度"] == "50,000.00"
+
+
+def test_decoder_chooses_null_when_no_candidate_is_likely():
+    docs = fake_docs()
+    schema = schema_from_keys(["到期还款日"])
+    candidates = {"到期还款日": []}
+    model = FakeLocalModel({"null": -0.5})
+    values, choices, _ = GroundedDecoder(model, schema, GroundedOptions()).decode([HumanMessage("x")], candidates)
+    assert values == {"到期还款日": None} and choices["到期还款日"].candidate is None
+    assert docs  # the page exists; it just has no value for the key
+
+
+# -- the real embedded model -------------------------------------------------------------------
+
+CARD_KEYS = ["可用额度", "账单日", "到期还款日"]
+CARD_EXAMPLES = [
+    Example(
+        text="信用卡账单\n可用额度 8,000.00\n总额度 20,000.00\n账单日 每月17日\n到期还款日 2026年11月06日\n年费 200.00",
+        values={"可用额度": "8,000.00", "账单日": "每月17日", "到期还款日": "2026年11月06日", "年费": "200.00"},
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def card() -> dict:
+    chain = build_chain(CARD_KEYS, examples=CARD_EXAMPLES, strategy="grounded", return_details=True)
+    return chain.invoke(FIXTURES / "screenshot_zh.png")
+
+
+def test_real_model_grounded_screenshot_values_are_exact(card):
+    assert card["strategy"] == "grounded"
+    assert card["values"] == {"可用额度": "12,000.00", "账单日": "每月5日", "到期还款日": "2026年12月25日"}
+
+
+def test_real_model_grounded_values_are_all_in_the_document_with_confidence(card):
+    for key in CARD_KEYS:
+        assert card["evidence"][key]["found"] and card["evidence"][key]["match"] == "exact"
+        field = card["fields"][key]
+        assert 0.0 < field["confidence"] <= 1.0 and field["box"] is not None and field["ocr_score"] > 0.5
+    assert card["fields"]["账单日"]["label"] == "账单日"
+    assert json.loads(card["reply"]) == card["values"]
+
+
+def test_real_model_never_returns_an_examples_value_the_document_lacks():
+    keys = ["可用额度", "年费"]  # 年费 (and its 200.00) is only in the example
+    chain = build_chain(keys, examples=CARD_EXAMPLES, strategy="grounded", return_details=True)
+    details = chain.invoke(FIXTURES / "screenshot_zh.png")
+    shown = {squash(str(v)) for v in CARD_EXAMPLES[0].values.values()}
+    for key, value in details["values"].items():
+        assert value is None or squash(str(value)) not in shown
+        assert value is None or details["evidence"][key]["found"]
+
+
+def test_real_model_grounded_receipt():
+    examples = [
+        Example(
+            text="SANYU STATIONERY SHOP\nNO. 31G&33G, JALAN SETIA INDAH X ,U13/X\n40170 SETIA ALAM\nCASH SALES\n"
+            "DATE: 19/10/2017\nTOTAL RM 5.00",
+            values={"company": "SANYU STATIONERY SHOP", "date": "19/10/2017", "total": "5.00"},
+        )
+    ]
+    chain = build_chain(["company", "date", "total"], examples=examples, strategy="grounded", return_details=True)
+    details = chain.invoke(str(FIXTURES / "receipt_en.png"))
+    values = details["values"]
+    assert squash(values["company"]) == "OJCMARKETINGSDNBHD"
+    assert values["total"] == "193.00"
+    assert values["date"].startswith("15/01/2019")
+    assert all(details["evidence"][k]["found"] for k in values)
+
+
+def test_real_scorer_reuses_the_cached_prompt():
+    llm = resolve_llm(None)
+    messages = [SystemMessage("Extract."), HumanMessage("STORE ABC\nTOTAL RM 12.50\nCASH 20.00\nThe total?")]
+    with llm.scorer() as scorer:
+        prefix = scorer.prompt(messages) + '{"total":'
+        first = scorer.logprobs(prefix, [' "12.50"}', ' "20.00"}'])
+        evaluated = scorer.evaluated
+        again = scorer.logprobs(prefix, [' "12.50"}'])
+        assert again[0] == pytest.approx(first[0], abs=1e-3)
+        assert scorer.evaluated - evaluated <= len(again[0]) + 1  # only the continuation was evaluated
+    assert sum(first[0]) > sum(first[1])  # the total, not the cash, follows "total"
