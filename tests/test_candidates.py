@@ -361,3 +361,22 @@ def test_label_score_is_low_when_the_key_is_not_printed() -> None:
     cands = page_candidates([BILL])
     assert key_candidates(cands, "可用额度")[0].label_score == pytest.approx(1.0)
     assert max(s.label_score for s in key_candidates(cands, "最低还款额")) < 0.5
+
+
+def test_phone_key_takes_the_tel_label_and_no_digits_inside_an_invoice_number() -> None:
+    cands = page_candidates([stacked(["INVOICE NO: PEGIV-1030765", "TEL: 07-388 2218", "Company Reg No: 538358-H"])])
+    assert set(of_kind(cands, "phone")) == {"07-388 2218"}
+    top = key_candidates(cands, "phone")[0]
+    assert top.text == "07-388 2218" and top.label_score > 0.8
+    assert key_candidates(cands, "company", limit=1)[0].label_score < 0.5  # "Company Reg No" labels a number
+
+
+def test_real_ocr_english_receipt(paddle) -> None:
+    cands = page_candidates(PPOCRLoader(FIXTURES / "receipt_en.png", engine=paddle).load())
+    squashed = lambda s: s.text.replace(" ", "").upper()  # noqa: E731 - PP-OCR drops the spaces between words
+    assert squashed(key_candidates(cands, "company")[0]) == "OJCMARKETINGSDNBHD"
+    assert key_candidates(cands, "date")[0].text == "15/01/2019"
+    total = key_candidates(cands, "total")[0]
+    assert total.candidate.label == "TOTAL" and total.text.replace(" ", "") in ("RM193.00", "193.00")
+    address = key_candidates(cands, "address", limit=3)
+    assert any("JALAN" in squashed(s) and "81750" in s.text for s in address), [s.text for s in address]

@@ -184,7 +184,7 @@ _NUMBER = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\d]|[.
 _PERCENT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?\s*[%％]")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _PHONE = re.compile(
-    r"(?<![\d*])(?:\+?\d{1,3}[-\s]?)?(?:\(?0\d{1,3}\)?[-\s]?)?\d{3,4}[-\s]?\d{4}(?![\d*])"
+    r"(?<![\w*.,-])(?:\+?\d{1,3}[-\s]?)?(?:\(?0\d{1,3}\)?[-\s]?)?\d{3,4}[-\s]?\d{4}(?![\d*])"
     r"|(?<![\d*])1[3-9]\d{9}(?![\d*])"
 )
 _ID = re.compile(
@@ -589,7 +589,8 @@ class _Builder:
             taken.append(m.span())
         for m in _PHONE.finditer(text):
             digits = sum(ch.isdigit() for ch in m.group())
-            if free(*m.span()) and digits >= 7 and not _AMOUNT_BARE.fullmatch(m.group()):
+            looks_dialled = bool(re.search(r"[-\s()+]", m.group())) or m.group()[0] == "0" or digits == 11
+            if free(*m.span()) and digits >= 7 and looks_dialled and not _AMOUNT_BARE.fullmatch(m.group()):
                 emit("phone", *m.span())
                 taken.append(m.span())
         for m in _AMOUNT_BARE.finditer(text):
@@ -877,11 +878,14 @@ _ID_WORDS = re.compile(r"n[o0]\b|number|\breg|\bgst\b|\btel\b|\bfax\b|号|编号
 def _label_similarity(label: str | None, names: Sequence[str], synonyms: Sequence[str]) -> float:
     if not label:
         return 0.0
-    best = max((_similarity(label, n) for n in names), default=0.0)
-    best = max(best, 0.9 * max((_similarity(label, s) for s in synonyms), default=0.0))
-    if _ID_WORDS.search(label) and not any(_ID_WORDS.search(n) for n in names):
-        best *= 0.3  # "Company Reg No" labels a number, not the company
-    return best
+    id_label = bool(_ID_WORDS.search(label))
+
+    def sim(other: str) -> float:
+        # "Company Reg No" labels a number, not the company; "TEL" does label a phone
+        return _similarity(label, other) * (0.3 if id_label and not _ID_WORDS.search(other) else 1.0)
+
+    best = max((sim(n) for n in names), default=0.0)
+    return max(best, 0.9 * max((sim(s) for s in synonyms), default=0.0))
 
 
 def _synonyms(names: Iterable[str]) -> tuple[str, ...]:
