@@ -343,6 +343,7 @@ def sroie_subset(root: Path, ids: tuple[str, ...] = (*REAL_IDS, EXAMPLE_ID), cor
     return root
 
 
+@pytest.mark.timeout(1800)  # about a minute on 2 idle cores; far more when the machine is shared
 def test_evaluate_real_ocr_and_embedded_llm(tmp_path: Path, paddle) -> None:
     root = sroie_subset(tmp_path / "sroie")
     report = evaluate(root, ["date", "total"], example_ids=[EXAMPLE_ID], ocr=paddle, cache_dir=tmp_path / "cache")

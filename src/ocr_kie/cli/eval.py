@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet and sys.stderr.isatty(),
         **kwargs,
     )
-    out = Path(args.out or f"eval-{dataset.name}")
+    out = Path(args.out or f"eval-{dataset.name.replace('/', '-')}")
     paths = report.write(out)
     print(report.to_markdown(), end="", flush=True)
     print(f"ocr-kie eval: wrote {', '.join(str(p) for p in paths.values())}", file=sys.stderr)

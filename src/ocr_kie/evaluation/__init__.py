@@ -17,7 +17,7 @@ Example:
 
 from __future__ import annotations
 
-from ocr_kie.evaluation.caching import CountingCache, default_cache_dir, sqlite_llm_cache
+from ocr_kie.evaluation.caching import CountingCache, ResultCache, default_cache_dir, sqlite_llm_cache
 from ocr_kie.evaluation.dataset import Dataset, LabelledDocument, dataset_examples, load_dataset, load_labelled_dataset
 from ocr_kie.evaluation.metrics import (
     FUZZY_THRESHOLD,
@@ -44,6 +44,7 @@ __all__ = [
     "DocumentResult",
     "EvaluationReport",
     "LabelledDocument",
+    "ResultCache",
     "ValueScore",
     "dataset_examples",
     "default_cache_dir",

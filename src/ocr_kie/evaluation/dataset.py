@@ -48,7 +48,7 @@ class Dataset:
     """A loaded dataset: its documents and what its ``dataset.json`` says.
 
     Attributes:
-        name: The folder's name (or ``"<documents>"`` for an in-memory list).
+        name: ``dataset.json``'s ``name``, else the folder's name (``"<documents>"`` for a list).
         root: The folder, if any.
         documents: The labelled documents, sorted by id.
         keys: The keys from ``dataset.json``, else the union of the label keys in first-seen order.
@@ -131,7 +131,7 @@ def load_labelled_dataset(path: str | Path) -> Dataset:
         if not examples_path.is_file():
             raise FileNotFoundError(f"{info_path} names the examples file {examples_path}, which does not exist")
     return Dataset(
-        name=root.resolve().name,
+        name=str(meta.pop("name", None) or root.resolve().name),
         root=root,
         documents=documents,
         keys=list(keys) if keys else label_keys(documents),
