@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 #: Longest run of consecutive lines of one column offered as a candidate.
-DEFAULT_MAX_RUN_LINES = 4
+DEFAULT_MAX_RUN_LINES = 5
 
 
 class KeyType(str, enum.Enum):
@@ -205,7 +205,8 @@ _SCRIPT_RUN = re.compile(rf"[{_CJK}]+(?:\s+[{_CJK}]+)*|[^\s{_CJK}]+(?:\s+[^\s{_C
 
 
 def _is_cjk(ch: str) -> bool:
-    return bool(re.match(f"[{_CJK}]", ch))
+    cp = ord(ch)
+    return 0x3400 <= cp <= 0x4DBF or 0x4E00 <= cp <= 0x9FFF or 0xF900 <= cp <= 0xFAFF
 
 
 # "label: value" inside one text
@@ -331,7 +332,6 @@ def _link_neighbours(page: _Page) -> None:
                     if best.above is None or _closer_above(by_index[best.above], line, best):
                         best.above = line.index
                     break
-    del by_index
 
 
 def _closer_above(current: _Line, new: _Line, target: _Line) -> bool:
@@ -770,11 +770,11 @@ _ENDS_WITH_SUFFIX = re.compile(
 )
 _ADDRESS_WORDS = re.compile(
     r"JALAN|\bJLN\b|TAMAN|\bNO\b|\bLOT\b|ROAD|\bRD\b|STREET|\bST\b|AVENUE|BLOCK|\bBLK\b|FLOOR|LEVEL|BANDAR|KAMPUNG"
-    r"|JOHOR|SELANGOR|KUALA|LUMPUR|PERAK|PENANG|MELAKA|KEDAH|PAHANG|SABAH|SARAWAK|\d{5}"
+    r"|JOHOR|SELANGOR|KUALA|LUMPUR|PERAK|PENANG|MELAKA|KEDAH|PAHANG|SABAH|SARAWAK|(?<![\d.])[1-9]\d{4}(?![\d.])"
     r"|省|市|区|县|镇|路|街|号|楼|室|村|道",
     re.IGNORECASE,
 )
-_POSTCODE = re.compile(r"(?<!\d)\d{5,6}(?!\d)")
+_POSTCODE = re.compile(r"(?<![\d.])[1-9]\d{4,5}(?![\d.])")
 _ADDRESS_START = re.compile(r"\s*(?:NO\b|NO\.|LOT|LEVEL|BLOCK|BLK|UNIT|JALAN|JLN|\d|[A-Z]-?\d)", re.IGNORECASE)
 _ADDRESS_END = re.compile(
     r"(?:JOHOR|SELANGOR|KUALA\s*LUMPUR|\bKL|PERAK|PENANG|PINANG|MELAKA|KEDAH|PAHANG|SABAH|SARAWAK|NEGERI SEMBILAN"
@@ -992,6 +992,8 @@ def _position(kind: KeyType, names: str, cand: Candidate, context: _PageContext)
         if _ADDRESS_END.search(text):
             shape += 0.15
         shape -= 0.35 * len(_NOT_ADDRESS.findall(text))
+        if sum(ch.isalpha() for ch in text) < 0.4 * len(squash(text)):  # prices and codes
+            shape -= 0.5
         if len(squash(text)) < 12:
             shape -= 0.3
         score = shape - max(0.0, cand.y - 0.4)
@@ -1128,7 +1130,11 @@ def key_candidates(
             typed = [c for c in typed if compiled.search(c.text)]
     context = _PageContext.of(candidates)
     own_names = {squash(n) for n in names}
-    label_sims = {id(c): _label_similarity(c.label, names, synonyms) for c in typed}
+    by_label: dict[str | None, float] = {}
+    for c in typed:
+        if c.label not in by_label:
+            by_label[c.label] = _label_similarity(c.label, names, synonyms)
+    label_sims = {id(c): by_label[c.label] for c in typed}
     if kind is KeyType.AMOUNT and _TOTAL_KEY.search(name):
         # any total-like label fits a total ("Total Sales Incl GST", "Nett Total", "合计"); "Total Qty" does not
         for c in typed:
@@ -1144,7 +1150,7 @@ def key_candidates(
     for cand in typed:
         label_sim = label_sims[id(cand)]
         type_fit = fit.get(cand.kind, 0.0)
-        if cand.kind in ("line", "run") and _LABELLED_VALUE.search(cand.text):
+        if cand.kind in ("line", "run") and kind is not KeyType.ADDRESS and _LABELLED_VALUE.search(cand.text):
             type_fit *= 0.5  # "收款单位：物美超市": the value alone is a span
         position, why = _position(kind, name + " " + description, cand, context)
         hint, hint_why = _key_hints(key, name + " " + description, cand)
@@ -1158,7 +1164,9 @@ def key_candidates(
         if cand.kind == "amount" and not _BARE_NUMBER.fullmatch(cand.text.strip()):
             prior += 0.005  # ties between "RM9.00" and "9.00" go to the amount as printed, currency included
         sq = squash(cand.text)
-        if sq in own_names or any(_similarity(cand.text, n) >= 0.9 for n in names):
+        if sq in own_names or any(
+            abs(len(sq) - len(own)) <= max(2, len(own) // 3) and _similarity(sq, own) >= 0.9 for own in own_names
+        ):
             prior *= 0.3
             reasons.append("is the key's label")
         scored = ScoredCandidate(
