@@ -380,3 +380,17 @@ def test_real_ocr_english_receipt(paddle) -> None:
     assert total.candidate.label == "TOTAL" and total.text.replace(" ", "") in ("RM193.00", "193.00")
     address = key_candidates(cands, "address", limit=3)
     assert any("JALAN" in squashed(s) and "81750" in s.text for s in address), [s.text for s in address]
+
+
+def test_edge_cases_empty_pages_bad_patterns_and_missing_boxes() -> None:
+    assert page_candidates([]) == []
+    assert page_candidates([Document(page_content="")]) == []
+    assert key_candidates([], "total") == []
+    doc = Document(page_content="x", metadata={"page": 3, "lines": [{"text": "合计 ¥12.00"}, {"text": "  "}]})
+    cands = page_candidates([doc])
+    assert {c.page for c in cands} == {3} and all(c.lines == (0,) for c in cands)
+    assert key_candidates(cands, "合计", {"type": "string", "pattern": "(unclosed"})  # an invalid pattern is ignored
+    assert key_candidates(cands, "n", {"type": "integer", "enum": [12, 13]}) == []  # "12.00" is not the enum value 12
+    # nothing of the key's type on the page: lines and spans are offered instead, with a low prior
+    fallback = key_candidates(page_candidates([stacked(["备注 无"])]), "email")
+    assert fallback and all(s.candidate.kind in ("line", "span") and s.prior < 0.5 for s in fallback)

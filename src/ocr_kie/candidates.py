@@ -910,9 +910,11 @@ def _enum_candidates(candidates: Sequence[Candidate], values: Sequence[Any]) -> 
             continue
         folded = to_halfwidth(cand.text).casefold()
         for value in wanted.values():
-            at = folded.find(to_halfwidth(value).casefold())
-            if at >= 0:
-                out.append(replace(cand, text=cand.text[at : at + len(value)], kind="span"))
+            # whole words only: the enum value 12 is not in "¥12.00", "PAID" is not in "UNPAID"
+            needle = re.escape(to_halfwidth(value).casefold())
+            m = re.search(rf"(?<![0-9a-z.,]){needle}(?![0-9a-z]|[.,]\d)", folded)
+            if m is not None:
+                out.append(replace(cand, text=cand.text[m.start() : m.end()], kind="span"))
     return out
 
 
