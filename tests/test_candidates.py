@@ -394,3 +394,11 @@ def test_edge_cases_empty_pages_bad_patterns_and_missing_boxes() -> None:
     # nothing of the key's type on the page: lines and spans are offered instead, with a low prior
     fallback = key_candidates(page_candidates([stacked(["备注 无"])]), "email")
     assert fallback and all(s.candidate.kind in ("line", "span") and s.prior < 0.5 for s in fallback)
+
+
+def test_a_part_of_a_line_gets_its_share_of_the_line_box() -> None:
+    doc = page([("可用额度12,000.00", (100, 50, 340, 80))])
+    amount = of_kind(page_candidates([doc]), "amount")["12,000.00"]
+    # 4 Chinese characters count double: 8 of 17 width units are the label
+    assert amount.box == pytest.approx((100 + 240 * 8 / 17, 50, 340, 80), abs=0.1)
+    assert of_kind(page_candidates([doc]), "line")["可用额度12,000.00"].box == (100, 50, 340, 80)

@@ -88,7 +88,8 @@ class Candidate:
             ``"phone"``, ``"id"``, ``"email"`` or ``"percent"``.
         page: The 1-based page number (``Document.metadata["page"]``).
         lines: Indices into that page's ``Document.metadata["lines"]``.
-        box: ``(x0, y0, x1, y1)`` in page pixels (of the whole lines it comes from).
+        box: ``(x0, y0, x1, y1)`` in page pixels: the box of its lines; for a part of one line, the
+            part's share of the line's box (estimated from the characters: OCR gives line boxes only).
         ocr_score: The lowest OCR score of its lines.
         label: The printed label: the prefix before a separator on the same line, else the text to
             its left on the same row, else the line just above in the same column.
@@ -267,6 +268,22 @@ def _line_box(raw: Mapping[str, Any], fallback: tuple[float, float, float, float
     except (TypeError, ValueError):
         pass
     return fallback
+
+
+def _sub_box(line: _Line, part: str) -> tuple[float, float, float, float]:
+    """The estimated box of a part of a line: its share of the line's width, a Chinese character counting double."""
+    at = line.text.find(part)
+    if at < 0:
+        return line.box
+
+    def width(text: str) -> int:
+        return sum(2 if _is_cjk(ch) or ord(ch) >= 0xFF00 else 1 for ch in text)
+
+    total = width(line.text) or 1
+    x0, y0, x1, y1 = line.box
+    start = x0 + (x1 - x0) * width(line.text[:at]) / total
+    end = x0 + (x1 - x0) * width(line.text[: at + len(part)]) / total
+    return (round(start, 1), y0, round(end, 1), y1)
 
 
 def _x_overlap(a: _Line, b: _Line) -> float:
@@ -452,6 +469,8 @@ class _Builder:
             label, label_source = self._outer_label(lines[0])
         boxes = [ln.box for ln in lines]
         box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+        if len(lines) == 1 and kind not in ("line", "run"):
+            box = _sub_box(lines[0], text)
         self.out.append(
             Candidate(
                 text=text,
