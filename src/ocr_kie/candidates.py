@@ -13,16 +13,21 @@ What :func:`page_candidates` builds, per page:
 - ``line``: each OCR line as printed.
 - ``run``: a row of several boxes joined left to right, and 2..``max_run_lines`` consecutive lines
   of one column (an address, a company name over two lines), joined with a single space.
-- ``span``: the parts of a line split at label separators (``:`` ``：``, tabs, wide gaps); the part
-  before a separator becomes the span's label.
+- ``span``: the parts of a line split at label separators (``:`` ``：``, tabs, wide gaps) and where
+  Chinese meets Latin letters or digits ("5432141980****0711陈明梓"); the part before a separator
+  becomes the span's label. A line (or run) without its trailing registration number, leading
+  store code or trailing punctuation is a span too ("99 SPEED MART S/B (519537-X)" →
+  "99 SPEED MART S/B").
 - typed spans found by pattern: ``date`` (2026年12月25日, 2026-12-25, 25/12/2026, 25-DEC-2018,
-  03 MAR 2018, 20180304, 每月5日, 12月25日), ``time``, ``amount`` (¥/￥/RM/$/元, thousands
-  separators, decimals; the bare number of a marked amount is a second candidate), ``number``,
-  ``phone``, ``id`` (G123, 1101011990****1234, INV-0042, long digit runs), ``email``, ``percent``.
+  03 MAR 2018, 20180304, 每月5日, 12月25日; also when the OCR glued a time to it), ``time``,
+  ``amount`` (¥/￥/RM/$/元, thousands separators, decimals; the bare number of a marked amount is
+  a second candidate: "¥20.8元", "¥20.8", "20.8"), ``number``, ``phone``, ``id`` (G123, 12车092号,
+  1101011990****1234, INV-0042, long digit runs), ``email``, ``percent``.
 
 Each candidate keeps its label: the prefix before a separator on its own line ("出账日：每月17日"),
-else the text to its left on the same row, else the line just above in the same column (the
-printed label of app screenshots: 出账日 above 每月17日).
+else the text to its left on the same row if it reads like a label (not a value, currency marks
+skipped), else the line just above in the same column if it reads like one (the printed label of
+app screenshots: 出账日 above 每月17日).
 
 :func:`key_type` says what a key holds (from the JSON Schema first, else from its name and
 description, Chinese or English); :func:`key_candidates` narrows the candidates to that type, the
@@ -1113,10 +1118,19 @@ def key_candidates(
     further. When nothing of the key's type is on the page, lines and spans are offered instead.
 
     Ranking (the prior, 0..1): similarity of the candidate's label to the key's name, title and
-    usual synonyms (0.45: 可用额度's label beats 总额度's), type fit (0.25), position and shape
-    for well-known keys (0.2: a company near the top, a total near the bottom labelled TOTAL/合计,
-    an address with street words), OCR score (0.1). A candidate whose text is the key's own name
-    (the printed label) is pushed down. Texts are de-duplicated (the best-scored copy is kept).
+    usual synonyms (0.45: 可用额度's label beats 总额度's; any total-like label fits a total), type
+    fit (0.25), position and shape (0.2: a company near the top with a legal suffix, an address run
+    with street words and a postcode, a total labelled TOTAL/合计, last printed, equal to cash
+    minus change; a station for a key ending in 站, left for 出发 and right for 到达, a train
+    number for 车次, a surname-led name for 姓名), OCR score (0.1). When no label on the page
+    resembles the key (a receipt's company or address), the label's weight goes to position and
+    shape (0.3 type, 0.6 position). A candidate whose text is the key's own name (the printed
+    label) is pushed down. Texts are de-duplicated (the best-scored copy is kept).
+
+    Example:
+        >>> ranked = key_candidates(page_candidates(docs), "可用额度", limit=5)  # doctest: +SKIP
+        >>> ranked[0].text, ranked[0].candidate.label, ranked[0].label_score  # doctest: +SKIP
+        ('12,000.00', '可用额度', 1.0)
 
     Args:
         candidates: What :func:`page_candidates` returned.
