@@ -288,6 +288,7 @@ def test_receipt_priors_company_top_total_bottom_labelled_total() -> None:
 # Real OCR
 
 
+@pytest.mark.model
 def test_real_ocr_screenshot_candidates_hold_the_true_values(paddle) -> None:
     docs = PPOCRLoader(FIXTURES / "screenshot_zh.png", engine=paddle).load()
     gt = {row.split(" ", 1)[0]: row.split(" ", 1)[1] for row in truth("screenshot_zh")["rows"] if " " in row}
@@ -371,6 +372,7 @@ def test_phone_key_takes_the_tel_label_and_no_digits_inside_an_invoice_number() 
     assert key_candidates(cands, "company", limit=1)[0].label_score < 0.5  # "Company Reg No" labels a number
 
 
+@pytest.mark.model
 def test_real_ocr_english_receipt(paddle) -> None:
     cands = page_candidates(PPOCRLoader(FIXTURES / "receipt_en.png", engine=paddle).load())
     squashed = lambda s: s.text.replace(" ", "").upper()  # noqa: E731 - PP-OCR drops the spaces between words
