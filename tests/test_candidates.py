@@ -226,6 +226,9 @@ def test_plain_text_documents_work_without_boxes() -> None:
         ("出发站", None, KeyType.NAME),
         ("备注", None, KeyType.TEXT),
         ("f1", {"description": "开票日期"}, KeyType.DATE),
+        ("credit_card_number", None, KeyType.ID),
+        ("phone number", None, KeyType.PHONE),
+        ("手机号码", None, KeyType.PHONE),
     ],
 )
 def test_key_type_from_schema_then_name_and_description(key: str, prop: dict | None, expected: KeyType) -> None:

@@ -873,10 +873,16 @@ def key_type(key: str, prop: Mapping[str, Any] | None = None) -> KeyType:
     return _type_from_words(description) or KeyType.TEXT
 
 
+# A key named after a number of something is an id, whatever the something: "credit card no", "账单号码"
+_ID_TAIL = re.compile(r"(?:\bno\.?|\bnumber|\bid|\bcode|号码|编号|卡号|账号|单号|代码)\s*$", re.IGNORECASE)
+
+
 def _type_from_words(text: str) -> KeyType | None:
     if not text.strip():
         return None
     for kind, pattern in _NAME_RULES:
+        if kind not in (KeyType.EMAIL, KeyType.PHONE) and _ID_TAIL.search(text.strip().replace("_", " ")):
+            return KeyType.ID
         if pattern.search(text.strip()):
             return kind
     return None
