@@ -391,3 +391,13 @@ def test_result_cache_keys_on_pages_and_configuration(tmp_path: Path) -> None:
     cache.put(key, {"values": {"total": "9.90"}})
     assert same.get(key) == {"values": {"total": "9.90"}} and same.hits == 1
     assert code_fingerprint("ocr_kie.prompts") != code_fingerprint("ocr_kie.parser")
+
+
+def test_evaluate_with_a_schema_scores_its_properties(tmp_path: Path) -> None:
+    root = _image_dataset(tmp_path / "ds", {k: LABELS[k] for k in ("a", "b")}, WIDTHS)
+    schema = {"type": "object", "properties": {"total": {"type": ["string", "null"], "description": "amount paid"}}}
+    llm = ScriptedChatModel(replies=['{"total": "15.00"}', '{"total": "9.99"}'])
+    report = evaluate(root, schema=schema, ocr=_fake_engine(), llm=llm, cache_dir=False)
+    assert report.keys == ["total"]
+    assert report.metrics["per_key"]["total"]["exact"] == 0.5
+    assert "amount paid" in "\n".join(str(m.content) for m in llm.calls[0])
