@@ -116,6 +116,13 @@ def test_quickstart_ocr_extraction_and_pictures():
         assert pictures[0].size == (720, 1280)
     assert "1 可用额度: '12,000.00'" in stdout(tagged(nb, "evidence-boxes"))
 
+    confidence = stdout(tagged(nb, "confidence")).splitlines()
+    assert confidence[0].startswith("strategy: ")
+    first = confidence[1]
+    assert first.startswith("可用额度: '12,000.00'")
+    score = float(first.split("confidence=")[1].split()[0])
+    assert 0.0 < score <= 1.0
+
 
 def test_custom_examples_budget_extraction_and_llm_swaps():
     nb = executed("custom_examples.ipynb")
