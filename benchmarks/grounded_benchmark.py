@@ -109,6 +109,7 @@ def main() -> int:
     parser.add_argument("--out-dir", default=str(RESULTS))
     args = parser.parse_args()
 
+    Path(args.out_dir).mkdir(parents=True, exist_ok=True)
     root = Path(args.dataset)
     docs = load_dataset(root)
     meta_file = root / "dataset.json"
@@ -177,6 +178,8 @@ def main() -> int:
             if candidates:
                 row["errors"] = _analyse(out, d.labels, pages[d.id], candidates, keys)
             rows.append(row)
+            with (Path(args.out_dir) / f"{args.name or 'grounded-' + root.name}.rows.jsonl").open("a") as f:
+                f.write(json.dumps({"strategy": strategy, **row}, ensure_ascii=False) + "\n")  # progress
             print(f"{strategy} {d.id} {seconds:.1f}s {error or ''}", file=sys.stderr, flush=True)
         n = len(rows)
         returned = sum(r["returned"] for r in rows)

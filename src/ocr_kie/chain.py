@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 from langchain_core.runnables.config import run_in_executor
@@ -191,11 +191,20 @@ class KieExtractor:
         budget = cfg.example_budget
         if budget is None:
             budget = max(window - fixed - cfg.max_tokens - PROMPT_MARGIN, 0)
+        used = self.selector.select(text, budget)  # what the template chooses: selection is deterministic
+        info = {"examples_used": used, "example_budget": budget, "context_window": window}
+        if self.decoder is not None and cfg.grounded.stable_examples:
+            # The chosen examples in the user's order: the prompt up to the document is then the same
+            # for every document and stays in llama.cpp's KV cache (evaluated once, not per document).
+            used = sorted(used)
+            info["examples_used"] = used
+            turns = [t for i in used for t in self.selector.groups[i]]
+            pairs = (("human", "input"), ("ai", "output"))
+            history = as_messages([(role, t[key]) for t in turns for role, key in pairs])
+            return [SystemMessage(cfg.system_prompt), *history, *document], info
         value = self.prompt.invoke(
             {"system": cfg.system_prompt, "text": text, "example_budget": budget, "document": document}
         )
-        used = self.selector.select(text, budget)  # what the template chose: selection is deterministic
-        info = {"examples_used": used, "example_budget": budget, "context_window": window}
         return value.to_messages(), info
 
     # -- LLM + parser with re-asks ---------------------------------------------------------------

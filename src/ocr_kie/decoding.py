@@ -70,6 +70,9 @@ class GroundedOptions(BaseModel):
         length_normalize: Score a candidate by the mean, not the sum, of its tokens' log-probabilities.
         show_candidates: Offer the candidates in the prompt (``[label] value`` lines). Always done
             for models behind an API; for local models it costs prompt tokens.
+        stable_examples: Show the chosen examples in the user's order rather than the most relevant
+            last, so the prompt before the document is the same for every document and llama.cpp
+            evaluates it once (from its KV cache afterwards).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -80,6 +83,7 @@ class GroundedOptions(BaseModel):
     null_prior: float = Field(default=0.05, gt=0, le=1)
     length_normalize: bool = False
     show_candidates: bool = False
+    stable_examples: bool = True
 
 
 @dataclass(frozen=True)
