@@ -15,9 +15,8 @@ A partly written last line (a killed run) is dropped. Records of documents that 
 this run are kept as they are. A file that is not a results file (a line that is no such record,
 other than a partial last line) is refused rather than overwritten.
 
-**Interrupting.** Ctrl-C stops at once: no more records are written (the documents in progress
-finish in the background and are dropped), the file holds only whole records, and the next run
-resumes from it. :class:`BatchInterrupted` (a ``KeyboardInterrupt``) carries the summary.
+**Interrupting.** Ctrl-C stops after the current line: the file holds only whole records, and the
+next run resumes from it. :class:`BatchInterrupted` (a ``KeyboardInterrupt``) carries the summary.
 
 Example:
     >>> from ocr_kie import build_chain
@@ -434,9 +433,10 @@ def _results(
         except Exception as e:
             return e
 
-    # Even one worker runs off the main thread: measured here, the embedded llama.cpp model ran about
-    # 2.5x slower when called from the main thread after PP-OCR had run there (same documents, same
-    # load). It also keeps Ctrl-C responsive while a document is being processed.
+    if workers == 1:
+        for key, source in todo:
+            yield key, call(source)
+        return
     yield from _concurrent(call, todo, workers)
 
 
