@@ -14,8 +14,8 @@ from typing import Any
 
 from ocr_kie.cli.options import UsageError, add_batch_options, add_extraction_options, chain_kwargs, show_progress
 
-#: ``--workers`` default. Measured on a 2-core machine with the embedded LLM, 2 workers gave no
-#: gain (the OCR engine and llama.cpp each use every core), so the default stays at 1.
+#: ``--workers`` default. 2 was faster on a shared 2-core machine (embedded LLM), but PP-OCR once
+#: failed when several threads used it in one process, so one worker stays the safe default.
 DEFAULT_WORKERS = 1
 
 DESCRIPTION = """\
