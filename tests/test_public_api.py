@@ -5,9 +5,12 @@ from importlib.metadata import version
 import ocr_kie
 
 PUBLIC = [
+    "BatchSummary",
+    "EvaluationReport",
     "Evidence",
     "Example",
     "ExtractionParseError",
+    "GroundedOptions",
     "ImageTooLargeError",
     "InputError",
     "InvalidImageError",
@@ -29,9 +32,11 @@ PUBLIC = [
     "__version__",
     "build_chain",
     "create_engine",
+    "evaluate",
     "get_engine",
     "load_examples",
     "resolve_llm",
+    "run_batch",
 ]
 
 

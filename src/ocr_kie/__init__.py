@@ -9,8 +9,10 @@ Example:
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ocr_kie.batch import BatchSummary, run_batch
 from ocr_kie.cache import OcrCache
 from ocr_kie.chain import build_chain
+from ocr_kie.decoding import GroundedOptions
 from ocr_kie.errors import (
     ExtractionParseError,
     ImageTooLargeError,
@@ -25,6 +27,7 @@ from ocr_kie.errors import (
     OcrKieError,
     SourceNotFoundError,
 )
+from ocr_kie.evaluation import EvaluationReport, evaluate
 from ocr_kie.examples import Example, load_examples
 from ocr_kie.grounding import Evidence
 from ocr_kie.llms import resolve_llm
@@ -38,9 +41,12 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 __all__ = [
+    "BatchSummary",
+    "EvaluationReport",
     "Evidence",
     "Example",
     "ExtractionParseError",
+    "GroundedOptions",
     "ImageTooLargeError",
     "InputError",
     "InvalidImageError",
@@ -62,7 +68,9 @@ __all__ = [
     "__version__",
     "build_chain",
     "create_engine",
+    "evaluate",
     "get_engine",
     "load_examples",
     "resolve_llm",
+    "run_batch",
 ]
