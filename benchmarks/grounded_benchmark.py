@@ -41,9 +41,14 @@ from ocr_kie.errors import ExtractionParseError, OcrKieError
 from ocr_kie.evaluation import load_dataset, value_in_text
 from ocr_kie.examples import load_examples
 from ocr_kie.llms import resolve_llm
+from ocr_kie.normalize import squash
 from ocr_kie.parser import schema_from_keys
 
 RESULTS = Path(__file__).parent / "results"
+
+
+def _flat(text: str) -> str:
+    return "".join(squash(text).split())
 
 
 def _run(extractor: KieExtractor, pages: list, keys: list[str]) -> tuple[dict, float, str | None]:
@@ -154,13 +159,11 @@ def main() -> int:
         rows = []
         for d in scored:
             out, seconds, error = _run(extractor, pages[d.id], keys)
-            evidence = out.get("evidence", {})
             returned = [k for k in keys if out["values"].get(k) is not None]
-            in_doc = [
-                k
-                for k in returned
-                if evidence.get(k, {}).get("found") and evidence[k]["match"] in ("exact", "normalized")
-            ]
+            # "In the document": the value's characters occur in the OCR text, ignoring whitespace and
+            # full-width forms (a value joined from two lines is in the document though no line holds it).
+            text = _flat(page_text(pages[d.id]))
+            in_doc = [k for k in returned if _flat(str(out["values"][k])) in text]
             candidates = extractor.candidates(pages[d.id]) if extractor.strategy == "grounded" else {}
             row = {
                 "id": d.id,
