@@ -48,6 +48,7 @@ from typing import Any
 from langchain_core.documents import Document
 from rapidfuzz import fuzz
 
+from ocr_kie.grounding import line_box
 from ocr_kie.normalize import parse_number, squash, to_halfwidth
 
 __all__ = [
@@ -259,22 +260,6 @@ class _Page:
     lines: list[_Line] = field(default_factory=list)
 
 
-def _line_box(raw: Mapping[str, Any], fallback: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-    box = raw.get("box")
-    try:
-        if box is not None and len(box) == 4:
-            x0, y0, x1, y1 = (float(v) for v in box)
-            return (x0, y0, x1, y1)
-        polygon = raw.get("polygon")
-        if polygon:
-            xs = [float(p[0]) for p in polygon]
-            ys = [float(p[1]) for p in polygon]
-            return (min(xs), min(ys), max(xs), max(ys))
-    except (TypeError, ValueError):
-        pass
-    return fallback
-
-
 def _sub_box(line: _Line, part: str) -> tuple[float, float, float, float]:
     """The estimated box of a part of a line: its share of the line's width, a Chinese character counting double."""
     at = line.text.find(part)
@@ -311,7 +296,7 @@ def _page(doc: Document, index: int) -> _Page:
             _Line(
                 index=i,
                 text=text,
-                box=_line_box(raw, (0.0, 20.0 * i, 10.0 * len(text), 20.0 * i + 16.0)),
+                box=line_box(raw) or (0.0, 20.0 * i, 10.0 * len(text), 20.0 * i + 16.0),
                 score=1.0 if score is None else float(score),
                 row=int(raw.get("row", i)),
             )
@@ -577,9 +562,13 @@ class _Builder:
         def free(start: int, end: int) -> bool:
             return all(end <= s or start >= e for s, e in taken)
 
-        for m in _EMAIL.finditer(text):
-            emit("email", *m.span())
-            taken.append(m.span())
+        def scan(kind: str, pattern: re.Pattern[str]) -> None:
+            for m in pattern.finditer(text):
+                if free(*m.span()):
+                    emit(kind, *m.span())
+                    taken.append(m.span())
+
+        scan("email", _EMAIL)
         for m in _DATE.finditer(text):
             if not free(*m.span()):
                 continue
@@ -591,14 +580,8 @@ class _Builder:
             if t is not None and t.start() - m.end() <= 2:
                 label, source = self._typed_label(line, m.start(), taken[:-1])
                 self._add(line.text[m.start() : t.end()], "date", [line], label=label, label_source=source)
-        for m in _TIME.finditer(text):
-            if free(*m.span()):
-                emit("time", *m.span())
-                taken.append(m.span())
-        for m in _PERCENT.finditer(text):
-            if free(*m.span()):
-                emit("percent", *m.span())
-                taken.append(m.span())
+        scan("time", _TIME)
+        scan("percent", _PERCENT)
         for m in _AMOUNT_MARKED.finditer(text):
             if not free(*m.span()):
                 continue
@@ -617,17 +600,9 @@ class _Builder:
             if free(*m.span()) and digits >= 7 and looks_dialled and not _AMOUNT_BARE.fullmatch(m.group()):
                 emit("phone", *m.span())
                 taken.append(m.span())
-        for m in _AMOUNT_BARE.finditer(text):
-            if free(*m.span()):
-                emit("amount", *m.span())
-                taken.append(m.span())
-        for m in _ID.finditer(text):
-            if free(*m.span()):
-                emit("id", *m.span())
-                taken.append(m.span())
-        for m in _NUMBER.finditer(text):
-            if free(*m.span()):
-                emit("number", *m.span())
+        scan("amount", _AMOUNT_BARE)
+        scan("id", _ID)
+        scan("number", _NUMBER)
 
     def _row_runs(self) -> None:
         by_row: dict[int, list[_Line]] = {}

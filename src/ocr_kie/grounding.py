@@ -54,6 +54,7 @@ __all__ = [
     "drop_ungrounded",
     "ground",
     "is_instruction_line",
+    "line_box",
     "without_instructions",
 ]
 
@@ -177,7 +178,8 @@ def _numbers(text: str) -> tuple[float, ...]:
     return tuple(found)
 
 
-def _box(raw: Mapping[str, Any]) -> tuple[float, float, float, float] | None:
+def line_box(raw: Mapping[str, Any]) -> tuple[float, float, float, float] | None:
+    """The ``(x0, y0, x1, y1)`` box of an OCR line's metadata (its ``box``, else its ``polygon``), or None."""
     box = raw.get("box")
     try:
         if box is not None and len(box) == 4:
@@ -216,7 +218,7 @@ def _pages(documents: Sequence[Document]) -> list[_Page]:
                     text=text,
                     sq=sq,
                     numbers=_numbers(to_halfwidth(text)),
-                    box=_box(raw),
+                    box=line_box(raw),
                     score=None if score is None else float(score),
                     page=int(page_number) if page_number is not None else index + 1,
                     source=None if source is None else str(source),

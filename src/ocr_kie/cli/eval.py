@@ -13,7 +13,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ocr_kie.cli.options import ENV_EXAMPLES, ENV_KEYS, UsageError, add_extraction_options, chain_kwargs
+from ocr_kie.cli.options import (
+    ENV_EXAMPLES,
+    ENV_KEYS,
+    UsageError,
+    add_extraction_options,
+    chain_kwargs,
+    positive_int,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -35,7 +42,7 @@ def register(subparsers: Any) -> None:
         help="use these documents of the dataset as worked examples (they are not evaluated)",
     )
     group.add_argument("--out", metavar="DIR", help="where to write the report (default: ./eval-<dataset name>)")
-    group.add_argument("--limit", type=_positive_int, metavar="N", help="evaluate only the first N documents")
+    group.add_argument("--limit", type=positive_int, metavar="N", help="evaluate only the first N documents")
     group.add_argument(
         "--lenient-threshold",
         type=_share,
@@ -47,16 +54,6 @@ def register(subparsers: Any) -> None:
     group.add_argument("--no-cache", action="store_true", help="no cache on disk: OCR and ask the LLM again")
     group.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(run=run)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
-    return value
 
 
 def _share(text: str) -> float:

@@ -127,7 +127,7 @@ def add_batch_options(parser: argparse.ArgumentParser, *, workers_default: int =
     )
     group.add_argument(
         "--workers",
-        type=_positive_int,
+        type=positive_int,
         default=workers_default,
         metavar="N",
         help=f"documents processed at once (default: {workers_default})",
@@ -135,7 +135,8 @@ def add_batch_options(parser: argparse.ArgumentParser, *, workers_default: int =
     group.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
     try:
         value = int(text)
     except ValueError:

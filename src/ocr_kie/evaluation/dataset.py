@@ -115,12 +115,7 @@ def load_labelled_dataset(path: str | Path) -> Dataset:
     meta: dict[str, Any] = {}
     info_path = root / "dataset.json"
     if info_path.is_file():
-        try:
-            meta = json.loads(info_path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise ValueError(f"bad dataset file {info_path}: not valid JSON ({e})") from e
-        if not isinstance(meta, dict):
-            raise ValueError(f"bad dataset file {info_path}: expected a JSON object")
+        meta = _read_object(info_path, "dataset file")
     keys = meta.pop("keys", None)
     if keys is not None and not (isinstance(keys, list) and all(isinstance(k, str) for k in keys)):
         raise ValueError(f"bad dataset file {info_path}: 'keys' must be a list of strings")
@@ -170,13 +165,19 @@ def dataset_examples(
     return examples, [d for d in documents if d.id not in chosen]
 
 
-def _read_labels(path: Path) -> dict[str, str | None]:
+def _read_object(path: Path, what: str) -> dict[str, Any]:
+    """A JSON object from a file; a ValueError naming the file otherwise."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"bad label file {path}: not valid JSON ({e})") from e
+        raise ValueError(f"bad {what} {path}: not valid JSON ({e})") from e
     if not isinstance(data, dict):
-        raise ValueError(f"bad label file {path}: expected a JSON object, got {type(data).__name__}")
+        raise ValueError(f"bad {what} {path}: expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+def _read_labels(path: Path) -> dict[str, str | None]:
+    data = _read_object(path, "label file")
     labels: dict[str, str | None] = {}
     for key, value in data.items():
         if value is None or isinstance(value, str):

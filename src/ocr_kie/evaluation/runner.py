@@ -24,7 +24,7 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel
 
 from ocr_kie.cache import OcrCache
-from ocr_kie.chain import build_chain, default_max_tokens, page_text
+from ocr_kie.chain import build_chain, default_max_tokens, page_text, resolve_strategy
 from ocr_kie.evaluation.caching import (
     CountingCache,
     ResultCache,
@@ -141,7 +141,7 @@ def evaluate(
     chain_args = {k: v for k, v in chain_kwargs.items() if k in chain_params}
     chain_args.update(examples=shots, llm=model, ocr=engine, cache=ocr_cache, return_details=True)
     chain = build_chain(keys if schema is None else None, schema=schema, **chain_args)
-    strategy = _strategy(chain_kwargs.get("strategy", "auto"), model, spec)
+    strategy = resolve_strategy(chain_kwargs.get("strategy", "auto"), model, schema_from_spec(spec))
     result_cache = None
     if cache_root is not None and strategy == "grounded":  # its model calls bypass LangChain's cache
         salt = {
@@ -252,14 +252,6 @@ _PROMPT_MODULES = (
 )
 #: What the result cache keeps of the chain's details.
 _CACHED_DETAILS = ("values", "usage", "attempts", "strategy", "examples_used")
-
-
-def _strategy(requested: str, model: BaseChatModel, spec: Any) -> str:
-    try:
-        from ocr_kie.chain import resolve_strategy
-    except ImportError:  # a chain without strategies: few-shot
-        return "fewshot"
-    return resolve_strategy(requested, model, schema_from_spec(spec))
 
 
 def _llm_string(model: BaseChatModel) -> str:
