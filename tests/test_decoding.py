@@ -18,6 +18,7 @@ from ocr_kie.decoding import (
     copied_from_examples,
     flat_schema,
 )
+from ocr_kie.errors import LlmContextOverflowError
 from ocr_kie.grounding import ground
 from ocr_kie.llms import LlamaCppChatModel, embedded_model_path, resolve_llm
 from ocr_kie.loader import PPOCRLoader
@@ -243,6 +244,56 @@ def test_real_model_grounded_receipt():
     assert all(details["evidence"][k]["found"] for k in values)
 
 
+def _reference_logprobs(llama, prefix: list[int], full: list[int]) -> list[float]:
+    """Log-probabilities of ``full[len(prefix):]`` from one plain decode of ``full`` in the chat model's context."""
+    import numpy as np
+
+    llama.reset()
+    llama._ctx.kv_cache_clear()
+    llama._batch.set_batch(batch=full, n_past=0, logits_all=True)
+    llama._ctx.decode(llama._batch)
+    logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(len(full) * llama.n_vocab(),))
+    logits = logits.reshape(len(full), llama.n_vocab()).astype(np.float64)
+    llama._ctx.kv_cache_clear()
+    out = []
+    for i in range(len(prefix), len(full)):
+        row = logits[i - 1]
+        out.append(float(row[full[i]] - row.max() - np.log(np.exp(row - row.max()).sum())))
+    return out
+
+
+def test_real_scorer_batches_many_continuations_like_a_plain_decode():
+    llm = resolve_llm(None)
+    messages = [SystemMessage("Extract."), HumanMessage("STORE ABC\nTOTAL RM 12.50\nCASH 20.00\nThe total?")]
+    continuations = [f' "{n}.50"}}' for n in range(20)] + [" null}", ""]  # more than one batch's sequences
+    with llm.scorer() as scorer:
+        prefix = scorer.prompt(messages) + '{"total":'
+        together = scorer.logprobs(prefix, continuations)
+        base = scorer.tokenize(prefix)
+        reference = []
+        for text in continuations:
+            full = scorer.tokenize(prefix + text)
+            common = next(
+                (i for i, (a, b) in enumerate(zip(full, base, strict=False)) if a != b), min(len(full), len(base))
+            )
+            reference.append(_reference_logprobs(scorer.llama, full[:common], full) if common < len(full) else [])
+    assert together[-1] == []  # adds no token
+    assert all(len(t) == len(r) > 0 for t, r in zip(together[:-1], reference[:-1], strict=True))
+    # Other batch shapes take other kernel paths over the 4-bit weights: measured differences are
+    # up to 0.15 nats; a continuation that did not see the prompt, or saw another one, is off by 2-3.
+    for t, r in zip(together, reference, strict=True):
+        assert t == pytest.approx(r, abs=0.3)
+
+
+def test_real_scorer_reports_a_prompt_longer_than_the_context():
+    llm = resolve_llm(None)
+    with llm.scorer() as scorer:
+        prefix = scorer.prompt([HumanMessage("TOTAL 1.00 " * 2000)])
+        with pytest.raises(LlmContextOverflowError):
+            scorer.logprobs(prefix, [' "1.00"'])
+        assert scorer.logprobs(scorer.prompt([HumanMessage("TOTAL 1.00")]), [" 1.00"])[0]  # still usable
+
+
 def test_real_scorer_reuses_the_cached_prompt():
     llm = resolve_llm(None)
     messages = [SystemMessage("Extract."), HumanMessage("STORE ABC\nTOTAL RM 12.50\nCASH 20.00\nThe total?")]
@@ -251,6 +302,6 @@ def test_real_scorer_reuses_the_cached_prompt():
         first = scorer.logprobs(prefix, [' "12.50"}', ' "20.00"}'])
         evaluated = scorer.evaluated
         again = scorer.logprobs(prefix, [' "12.50"}'])
-        assert again[0] == pytest.approx(first[0], abs=1e-3)
+        assert again[0] == pytest.approx(first[0], abs=0.3)  # alone, not in a batch of two: see above
         assert scorer.evaluated - evaluated <= len(again[0]) + 1  # only the continuation was evaluated
     assert sum(first[0]) > sum(first[1])  # the total, not the cash, follows "total"
