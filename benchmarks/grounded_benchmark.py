@@ -108,7 +108,9 @@ def main() -> int:
     parser.add_argument("--prior-weight", type=float, default=GroundedOptions().prior_weight)
     parser.add_argument("--model-weight", type=float, default=GroundedOptions().model_weight)
     parser.add_argument("--null-prior", type=float, default=GroundedOptions().null_prior)
-    parser.add_argument("--length-normalize", action="store_true")
+    parser.add_argument(
+        "--length-normalize", action=argparse.BooleanOptionalAction, default=GroundedOptions().length_normalize
+    )
     parser.add_argument("--show-candidates", action="store_true")
     parser.add_argument("--name", default=None, help="results file stem (default: grounded-<dataset>)")
     parser.add_argument("--out-dir", default=str(RESULTS))

@@ -176,6 +176,23 @@ def test_decoder_builds_the_answer_key_by_key_and_combines_model_and_prior():
     assert alone.decode([HumanMessage("doc")], candidates)[0]["可用额度"] == "50,000.00"
 
 
+def test_decoder_with_model_weight_zero_takes_the_best_prior_without_asking_the_model():
+    from ocr_kie.decoding import options_for_keys
+
+    class Unaskable:
+        def scorer(self):
+            raise AssertionError("the model was asked")
+
+    schema = schema_from_keys(KEYS)
+    candidates = options_for_keys(fake_docs(), schema, GroundedOptions())
+    decoder = GroundedDecoder(Unaskable(), schema, GroundedOptions(model_weight=0))
+    values, choices, info = decoder.decode([HumanMessage("doc")], candidates)
+    assert values == {key: candidates[key][0].candidate.text for key in KEYS}  # best prior first
+    assert values["可用额度"] == "12,000.00"
+    assert json.loads(info["reply"]) == values and info["evaluated_tokens"] == 0
+    assert all(c.model_score is None and c.details()["model_score"] is None for c in choices.values())
+
+
 def test_decoder_chooses_null_when_no_candidate_is_likely():
     docs = fake_docs()
     schema = schema_from_keys(["到期还款日"])

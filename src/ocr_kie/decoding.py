@@ -65,7 +65,12 @@ class GroundedOptions(BaseModel):
         max_candidates: The most candidates per key (best priors first); fewer is faster.
         prior_weight: How much the candidates' priors count against the model's scores (the
             exponent of the prior in the product; 0 = the model alone).
-        model_weight: The exponent of the model's probability (0 = the priors alone).
+        model_weight: The exponent of the model's probability (0 = the priors alone, and the model
+            is not asked at all). The default, 0.1 with ``length_normalize``, is what measured best
+            for the embedded SmolLM2-135M (docs/small-models.md): its log-probabilities break ties
+            between candidates the priors rate alike, but larger weights let it overrule good
+            priors and lose accuracy. A stronger local model deserves a larger weight; measure it
+            on your documents with ``benchmarks/grounded_benchmark.py --model-weight``.
         null_prior: The prior of ``null`` (the document has no value for the key).
         length_normalize: Score a candidate by the mean, not the sum, of its tokens' log-probabilities.
         show_candidates: Offer the candidates in the prompt (``[label] value`` lines). Always done
@@ -79,9 +84,9 @@ class GroundedOptions(BaseModel):
 
     max_candidates: int = Field(default=12, gt=0)
     prior_weight: float = Field(default=1.0, ge=0)
-    model_weight: float = Field(default=1.0, ge=0)
+    model_weight: float = Field(default=0.1, ge=0)
     null_prior: float = Field(default=0.05, gt=0, le=1)
-    length_normalize: bool = False
+    length_normalize: bool = True
     show_candidates: bool = False
     stable_examples: bool = True
 
@@ -95,7 +100,8 @@ class FieldChoice:
         value: The value (the candidate's text, a number for numeric keys), or None.
         candidate: The chosen candidate (None when null was chosen).
         prior: The chosen option's prior (0..1).
-        model_score: The model's probability of the chosen option among the key's alternatives.
+        model_score: The model's probability of the chosen option among the key's alternatives
+            (None when ``model_weight`` is 0 and the model was not asked).
         probability: The combined (model and prior) probability of the chosen option.
         confidence: ``probability`` times the candidate's OCR score: what to threshold.
         alternatives: The other options, best first, as ``(value, combined probability)``.
@@ -107,7 +113,7 @@ class FieldChoice:
     value: Any
     candidate: Candidate | None
     prior: float
-    model_score: float
+    model_score: float | None
     probability: float
     confidence: float
     alternatives: list[tuple[Any, float]] = field(default_factory=list)
@@ -124,7 +130,7 @@ class FieldChoice:
             "label": c.label if c else None,
             "ocr_score": c.ocr_score if c else None,
             "prior": round(self.prior, 4),
-            "model_score": round(self.model_score, 4),
+            "model_score": None if self.model_score is None else round(self.model_score, 4),
             "confidence": round(self.confidence, 4),
             "alternatives": [[v, round(p, 4)] for v, p in self.alternatives[:3]],
         }
@@ -227,6 +233,12 @@ class GroundedDecoder:
         keys = list(self.schema["properties"])
         values: dict[str, Any] = {}
         choices: dict[str, FieldChoice] = {}
+        if not self.options.model_weight:  # the priors alone: the model is not asked
+            for key in keys:
+                choices[key] = self._choose(None, "", key, list(candidates.get(key, ())), "")
+                values[key] = choices[key].value
+            reply = json.dumps(values, ensure_ascii=False)
+            return values, choices, {"reply": reply, "input_tokens": 0, "output_tokens": 0, "evaluated_tokens": 0}
         with self.llm.scorer() as scorer:
             prompt = scorer.prompt(messages)
             answer = "{"
@@ -246,7 +258,7 @@ class GroundedDecoder:
         return values, choices, info
 
     def _choose(
-        self, scorer: ContinuationScorer, prefix: str, key: str, scored: list[ScoredCandidate], end: str
+        self, scorer: ContinuationScorer | None, prefix: str, key: str, scored: list[ScoredCandidate], end: str
     ) -> FieldChoice:
         opts = self.options
         prop = self.schema["properties"][key]
@@ -254,16 +266,17 @@ class GroundedDecoder:
         values: list[Any] = [_typed(s.candidate.text, prop) for s in scored] + [None]
         priors = [s.prior for s in scored] + [opts.null_prior]
         texts = [" " + json.dumps(v, ensure_ascii=False) + end for v in values]
-        logprobs = scorer.logprobs(prefix, texts)
+        logprobs: list[list[float]] = scorer.logprobs(prefix, texts) if scorer else [[] for _ in texts]
         model = [
             (sum(lp) / len(lp) if opts.length_normalize else sum(lp)) if lp else -1e9  # no tokens: cannot be written
             for lp in logprobs
         ]
-        p_model = _softmax(model)
+        p_model = _softmax(model) if scorer else None
         combined = _softmax(
             [
-                opts.model_weight * math.log(max(pm, 1e-12)) + opts.prior_weight * math.log(max(pr, _MIN_PRIOR))
-                for pm, pr in zip(p_model, priors, strict=True)
+                (opts.model_weight * math.log(max(p_model[j], 1e-12)) if p_model else 0.0)
+                + opts.prior_weight * math.log(max(priors[j], _MIN_PRIOR))
+                for j in range(len(values))
             ]
         )
         order = sorted(range(len(values)), key=lambda j: -combined[j])
@@ -275,7 +288,7 @@ class GroundedDecoder:
             value=values[best],
             candidate=candidate,
             prior=priors[best],
-            model_score=p_model[best],
+            model_score=p_model[best] if p_model else None,
             probability=combined[best],
             confidence=combined[best] * ocr,
             alternatives=[(values[j], combined[j]) for j in order[1:]],
