@@ -200,6 +200,39 @@ def _softmax(logits: Sequence[float]) -> list[float]:
     return [e / total for e in exps]
 
 
+def combine(
+    logprobs: Sequence[Sequence[float]] | None, priors: Sequence[float], options: GroundedOptions
+) -> tuple[list[float] | None, list[float]]:
+    """The model's and the combined probabilities of a key's alternatives.
+
+    Args:
+        logprobs: Per alternative, the log-probabilities of its tokens (an empty list: it cannot be
+            written), or None when the model was not asked.
+        priors: Per alternative, its prior (0..1).
+        options: The weights.
+
+    Returns:
+        The model's probabilities (None without ``logprobs``) and the combined ones, both over the
+        alternatives.
+    """
+    p_model = None
+    if logprobs is not None:
+        p_model = _softmax(
+            [
+                (sum(lp) / len(lp) if options.length_normalize else sum(lp)) if lp else -1e9  # cannot be written
+                for lp in logprobs
+            ]
+        )
+    combined = _softmax(
+        [
+            (options.model_weight * math.log(max(p_model[j], 1e-12)) if p_model else 0.0)
+            + options.prior_weight * math.log(max(prior, _MIN_PRIOR))
+            for j, prior in enumerate(priors)
+        ]
+    )
+    return p_model, combined
+
+
 class GroundedDecoder:
     """Chooses each key's value among its candidates with a llama.cpp model's log-probabilities.
 
@@ -266,19 +299,8 @@ class GroundedDecoder:
         values: list[Any] = [_typed(s.candidate.text, prop) for s in scored] + [None]
         priors = [s.prior for s in scored] + [opts.null_prior]
         texts = [" " + json.dumps(v, ensure_ascii=False) + end for v in values]
-        logprobs: list[list[float]] = scorer.logprobs(prefix, texts) if scorer else [[] for _ in texts]
-        model = [
-            (sum(lp) / len(lp) if opts.length_normalize else sum(lp)) if lp else -1e9  # no tokens: cannot be written
-            for lp in logprobs
-        ]
-        p_model = _softmax(model) if scorer else None
-        combined = _softmax(
-            [
-                (opts.model_weight * math.log(max(p_model[j], 1e-12)) if p_model else 0.0)
-                + opts.prior_weight * math.log(max(priors[j], _MIN_PRIOR))
-                for j in range(len(values))
-            ]
-        )
+        logprobs: list[list[float]] | None = scorer.logprobs(prefix, texts) if scorer else None
+        p_model, combined = combine(logprobs, priors, opts)
         order = sorted(range(len(values)), key=lambda j: -combined[j])
         best = order[0]
         candidate = scored[best].candidate if best < len(scored) else None
@@ -292,7 +314,10 @@ class GroundedDecoder:
             probability=combined[best],
             confidence=combined[best] * ocr,
             alternatives=[(values[j], combined[j]) for j in order[1:]],
-            scores=[(v, pr, sum(lp), len(lp)) for v, pr, lp in zip(values, priors, logprobs, strict=True)],
+            scores=[
+                (v, pr, sum(lp), len(lp))
+                for v, pr, lp in zip(values, priors, logprobs or [[]] * len(values), strict=True)
+            ],
         )
 
 
