@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -151,7 +152,10 @@ def main() -> int:
         show_candidates=args.show_candidates,
     )
     results: dict[str, dict] = {}
+    rows_file = Path(args.out_dir) / f"{args.name or 'grounded-' + root.name}.rows.jsonl"
+    rows_file.unlink(missing_ok=True)  # rows of this run only, written as they come
     for strategy in args.strategies.split(","):
+        load_start = os.getloadavg()[0]
         config = ExtractionConfig(
             max_retries=0, return_details=True, max_tokens=tokens, strategy=strategy, grounded=options
         )
@@ -183,7 +187,7 @@ def main() -> int:
             if candidates:
                 row["errors"] = _analyse(out, d.labels, pages[d.id], candidates, keys)
             rows.append(row)
-            with (Path(args.out_dir) / f"{args.name or 'grounded-' + root.name}.rows.jsonl").open("a") as f:
+            with rows_file.open("a") as f:
                 f.write(json.dumps({"strategy": strategy, **row}, ensure_ascii=False) + "\n")  # progress
             print(f"{strategy} {d.id} {seconds:.1f}s {error or ''}", file=sys.stderr, flush=True)
         n = len(rows)
@@ -198,6 +202,7 @@ def main() -> int:
             "returned": returned,
             "errors": sum(bool(r["error"]) for r in rows),
             "copied_dropped": sum(len(r["copied_dropped"]) for r in rows),
+            "load_average": [load_start, os.getloadavg()[0]],  # 1-minute, at the start and end of the strategy
             "rows": rows,
         }
         if any("errors" in r for r in rows):
@@ -214,7 +219,9 @@ def main() -> int:
         f"## Grounded vs plain multi-turn on {name}: {len(scored)} documents, {len(examples)} examples",
         "",
         f"model: {getattr(llm, 'model_name', type(llm).__name__)}; machine: {platform.machine()}, "
-        f"python {platform.python_version()}, shared with other jobs (timings are noisy); "
+        f"python {platform.python_version()}, {os.cpu_count()} CPUs; 1-min load average per strategy (start/end): "
+        + ", ".join(f"{s} {r['load_average'][0]:.1f}/{r['load_average'][1]:.1f}" for s, r in results.items())
+        + "; "
         f"OCR (cached, not in s/doc) median {statistics.median(ocr_seconds):.2f} s/page ({args.ocr})",
         f"grounded options: {options.model_dump()}",
         "",
