@@ -67,10 +67,10 @@ class GroundedOptions(BaseModel):
             exponent of the prior in the product; 0 = the model alone).
         model_weight: The exponent of the model's probability (0 = the priors alone, and the model
             is not asked at all). The default, 0.1 with ``length_normalize``, is what measured best
-            for the embedded SmolLM2-135M (docs/small-models.md): its log-probabilities break ties
-            between candidates the priors rate alike, but larger weights let it overrule good
-            priors and lose accuracy. A stronger local model deserves a larger weight; measure it
-            on your documents with ``benchmarks/grounded_benchmark.py --model-weight``.
+            for the embedded SmolLM2-135M (docs/small-models.md): larger weights let it overrule
+            good priors and lose accuracy, and 0 was as accurate with it, a few hundred times
+            faster. A stronger local model deserves a larger weight; choose it on your documents
+            with ``benchmarks/grounded_benchmark.py`` and ``benchmarks/grounded_weights.py``.
         null_prior: The prior of ``null`` (the document has no value for the key).
         length_normalize: Score a candidate by the mean, not the sum, of its tokens' log-probabilities.
         show_candidates: Offer the candidates in the prompt (``[label] value`` lines). Always done
