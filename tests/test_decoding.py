@@ -302,6 +302,22 @@ def test_real_scorer_batches_many_continuations_like_a_plain_decode():
         assert t == pytest.approx(r, abs=0.3)
 
 
+def test_scoring_context_on_a_llama_cpp_without_a_unified_kv_cache_says_how_to_fix_it():
+    import ctypes
+
+    from ocr_kie.errors import LlmCallError
+    from ocr_kie.llms import _ScoringContext
+
+    class OldParams(ctypes.Structure):  # an older llama.cpp's context parameters: no kv_unified
+        _fields_ = [("n_ctx", ctypes.c_uint32), ("n_seq_max", ctypes.c_uint32)]
+
+    class OldLlama:
+        context_params = OldParams()
+
+    with pytest.raises(LlmCallError, match=r"pip install -U 'llama-cpp-python>=0\.3\.36'"):
+        _ScoringContext(OldLlama())
+
+
 def test_real_scorer_reports_a_prompt_longer_than_the_context():
     llm = resolve_llm(None)
     with llm.scorer() as scorer:

@@ -925,6 +925,8 @@ class LlamaCppChatModel(BaseChatModel):
 
 #: Sequences of the scoring context: one holds the prompt, the others one continuation each.
 _SCORING_SEQUENCES = 16
+#: The llama-cpp-python the scoring context was built and tested with (pyproject's lower bound).
+_MIN_LLAMA_CPP = "0.3.36"
 
 
 class _ScoringContext:
@@ -946,6 +948,14 @@ class _ScoringContext:
         import llama_cpp
         from llama_cpp import _internals
 
+        fields = {field[0] for field in type(llama.context_params)._fields_}
+        if "kv_unified" not in fields or "n_seq_max" not in fields:
+            raise LlmCallError(
+                f"grounded decoding needs a llama.cpp with a unified KV cache: llama-cpp-python "
+                f"{_MIN_LLAMA_CPP} or newer (installed: {getattr(llama_cpp, '__version__', 'unknown')}); "
+                f"pip install -U 'llama-cpp-python>={_MIN_LLAMA_CPP}', or use strategy='fewshot'",
+                provider="llamacpp",
+            )
         params = type(llama.context_params)()
         ctypes.pointer(params)[0] = llama.context_params  # a copy of the chat context's settings
         params.n_seq_max = _SCORING_SEQUENCES
