@@ -38,8 +38,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-DEFAULT_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The CJK font shipped in the package (WenQuanYi Micro Hei, Apache-2.0): nothing from the system's font folder.
+DEFAULT_FONT = str(REPO_ROOT / "src" / "ocr_kie" / "fonts" / "wqy-microhei.ttc")
 FIXED_DATE = time.strptime("2024-01-01 00:00:00", "%Y-%m-%d %H:%M:%S")
 
 Box = list[int]
@@ -318,8 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     if not Path(args.font).is_file():
         print(
             f"error: font not found: {args.font}\n"
-            "Install WenQuanYi Micro Hei (Debian/Ubuntu: apt-get install fonts-wqy-microhei) "
-            "or pass --font PATH to a font with Chinese glyphs.",
+            "The repository ships WenQuanYi Micro Hei in src/ocr_kie/fonts/; "
+            "pass --font PATH to a font with Chinese glyphs.",
             file=sys.stderr,
         )
         return 2

@@ -44,8 +44,9 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"  # face 0: Micro Hei, face 1: Micro Hei Mono
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The font shipped in the package (face 0: Micro Hei, face 1: Micro Hei Mono), never the system's.
+FONT = str(REPO_ROOT / "src" / "ocr_kie" / "fonts" / "wqy-microhei.ttc")
 DEFAULT_OUT = REPO_ROOT / "benchmarks" / "datasets" / "zh-kie"
 DEFAULT_SEED = 20260318
 DEFAULT_COUNT = 25

@@ -298,16 +298,13 @@ def _num(value: Any) -> str:
 
 
 def _cjk_font(plt: Any, names: list[str]) -> None:
-    """Use a font with CJK glyphs for the tick labels when a key is not ASCII and one is installed."""
+    """Set the tick labels in the bundled CJK font (WenQuanYi Micro Hei) when a key is not ASCII."""
     if all(n.isascii() for n in names):
         return
-    from matplotlib import font_manager
+    from matplotlib.font_manager import FontProperties
 
-    wanted = ("Noto Sans CJK SC", "Noto Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "SimHei",
-              "Source Han Sans SC", "AR PL UMing CN", "Droid Sans Fallback")  # fmt: skip
-    available = {f.name for f in font_manager.fontManager.ttflist}
-    for name in wanted:
-        if name in available:
-            for label in plt.gca().get_xticklabels():
-                label.set_fontname(name)
-            return
+    from ocr_kie.fonts import cjk_font_path
+
+    cjk = FontProperties(fname=str(cjk_font_path()))
+    for label in plt.gca().get_xticklabels():
+        label.set_fontproperties(cjk)
