@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
 from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
@@ -644,6 +644,14 @@ def _json_state(text: str) -> tuple[bool, str]:
     return in_string, last
 
 
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _collapse(text: str, unit: str) -> str:
     """The longest run of ``unit`` repeated in ``text``, cut to one copy."""
     if not unit:
@@ -653,6 +661,46 @@ def _collapse(text: str, unit: str) -> str:
         return text
     run = max(runs, key=lambda m: len(m.group(0)))
     return text[: run.start()] + unit + text[run.end() :]
+
+
+#: The ``method=`` values of :meth:`LlamaCppChatModel.with_structured_output`.
+_STRUCTURED_METHODS = ("json_schema", "function_calling", "json_mode")
+
+
+def _structured_schema(schema: Any) -> tuple[dict[str, Any], Any]:
+    """The JSON Schema to decode by for a ``with_structured_output`` schema, and the schema to trace.
+
+    The second is what LangChain's ``ls_structured_output_format`` takes (it is converted with
+    ``convert_to_json_schema``, which needs a title: an untitled JSON Schema gets one).
+
+    Raises:
+        LlmConfigError: A schema of no supported kind.
+    """
+    from langchain_core.utils.function_calling import convert_to_json_schema
+    from langchain_core.utils.pydantic import is_pydantic_v1_subclass, is_pydantic_v2_subclass
+    from typing_extensions import is_typeddict
+
+    if isinstance(schema, type):
+        if is_pydantic_v2_subclass(schema):
+            return schema.model_json_schema(), schema
+        if is_pydantic_v1_subclass(schema):
+            return schema.schema(), schema
+        if is_typeddict(schema):
+            return convert_to_json_schema(schema), schema
+    elif isinstance(schema, Mapping):
+        if schema.get("type") == "function" and isinstance(schema.get("function"), Mapping):  # an OpenAI tool
+            return dict(schema["function"].get("parameters") or {"type": "object", "properties": {}}), schema
+        if "name" in schema and isinstance(schema.get("parameters"), Mapping):  # an OpenAI function
+            return dict(schema["parameters"]), schema
+        if "name" in schema and isinstance(schema.get("input_schema"), Mapping):  # an Anthropic tool
+            return dict(schema["input_schema"]), schema
+        if "title" in schema:
+            return dict(schema), schema
+        return dict(schema), {"title": "StructuredOutput", **schema}
+    raise LlmConfigError(
+        "with_structured_output takes a pydantic model class (v2 or v1), a TypedDict class, a JSON Schema "
+        f"dict or an OpenAI function/tool dict; got {schema!r}"
+    )
 
 
 class LlamaCppChatModel(BaseChatModel):
@@ -821,7 +869,11 @@ class LlamaCppChatModel(BaseChatModel):
         info = self._finish_info(guard, choice.get("finish_reason"), loaded)
         if guard.finishing == "repetition" and guard.unit:
             unit = loaded.llama.detokenize(guard.unit).decode("utf-8", "ignore")
-            content = _collapse(content, unit)
+            collapsed = _collapse(content, unit)
+            # A repeated unit that opens an object ('{"a":') is closed by as many braces: cutting the
+            # copies would leave the braces and break the JSON the grammar made. Then keep it whole.
+            if not guard.json_mode or _is_json(collapsed):
+                content = collapsed
         usage = response.get("usage") or {}
         prompt_tokens = int(usage.get("prompt_tokens", guard.start or 0))
         completion_tokens = int(usage.get("completion_tokens", guard.generated))
@@ -879,28 +931,74 @@ class LlamaCppChatModel(BaseChatModel):
         )
 
     def with_structured_output(
-        self, schema: Mapping[str, Any] | type[BaseModel], *, include_raw: bool = False, **kwargs: Any
+        self,
+        schema: Mapping[str, Any] | type,
+        *,
+        include_raw: bool = False,
+        method: str | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,
     ) -> Runnable[LanguageModelInput, Any]:
-        """Replies decoded under ``schema`` (a JSON Schema dict or a pydantic class), parsed.
+        """Replies decoded under ``schema``, parsed: LangChain's ``with_structured_output``.
+
+        Example:
+            >>> class Receipt(BaseModel):  # doctest: +SKIP
+            ...     total: str | None
+            >>> llm.with_structured_output(Receipt).invoke("TOTAL 12.50")  # doctest: +SKIP
+            Receipt(total='12.50')
 
         Args:
-            schema: The JSON Schema or pydantic model class.
-            include_raw: Return ``{"raw", "parsed", "parsing_error"}`` instead of the parsed value.
+            schema: A pydantic model class (v2, or v1 from ``pydantic.v1``): the reply comes back as
+                an instance of it; a ``TypedDict`` class, a JSON Schema dict, or an OpenAI
+                function/tool dict: the reply comes back as a dict.
+            include_raw: Return ``{"raw": AIMessage, "parsed": ..., "parsing_error": ...}``
+                instead of the parsed value (a parsing error is then reported, not raised).
+            method: ``"json_schema"`` (default) and ``"function_calling"``: grammar-constrained
+                decoding by the schema (the model has no tool calling; a constrained reply is what a
+                forced tool call would give); ``"json_mode"``: any JSON object (the prompt must say
+                which keys), parsed the same way.
+            strict: Accepted for compatibility: grammar-constrained decoding always follows the
+                schema.
+
+        Raises:
+            LlmConfigError: An unknown ``method``, an unsupported argument, or a schema of no
+                supported kind.
         """
         from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+        from langchain_core.utils.pydantic import is_basemodel_subclass
 
-        if isinstance(schema, type) and issubclass(schema, BaseModel):
-            json_schema = schema.model_json_schema()
-            parser: Runnable = PydanticOutputParser(pydantic_object=schema)
+        if kwargs:
+            raise LlmConfigError(f"with_structured_output got unsupported arguments {sorted(kwargs)}")
+        method = method or "json_schema"
+        if method not in _STRUCTURED_METHODS:
+            raise LlmConfigError(
+                f"with_structured_output: unknown method {method!r}; use one of {list(_STRUCTURED_METHODS)}"
+            )
+        json_schema, traced = _structured_schema(schema)
+        parser: Runnable = (
+            PydanticOutputParser(pydantic_object=schema)
+            if isinstance(schema, type) and is_basemodel_subclass(schema)
+            else JsonOutputParser()
+        )
+        trace = {"kwargs": {"method": method, "strict": strict}, "schema": traced}
+        if method == "json_mode":
+            llm = self.bind(response_format={"type": "json_object"}, ls_structured_output_format=trace)
         else:
-            json_schema = dict(schema)
-            parser = JsonOutputParser()
-        llm = self.bind(json_schema=json_schema)
+            llm = self.bind(json_schema=json_schema, ls_structured_output_format=trace)
         if not include_raw:
             return llm | parser
         parsed = RunnablePassthrough.assign(parsed=itemgetter("raw") | parser, parsing_error=lambda _: None)
         fallback = RunnablePassthrough.assign(parsed=lambda _: None)
         return RunnableMap(raw=llm) | parsed.with_fallbacks([fallback], exception_key="parsing_error")
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        """LangChain's tracing parameters: provider ``llamacpp``, the GGUF file's name, the call's settings."""
+        params = super()._get_ls_params(stop=stop, **kwargs)
+        params["ls_provider"] = "llamacpp"
+        stops = stop or kwargs.get("stop") or self.stop
+        if stops:
+            params["ls_stop"] = list(stops)
+        return params
 
     # -- scoring ------------------------------------------------------------------------------
 
