@@ -363,3 +363,38 @@ def test_qianfan_times_out_within_the_configured_time(serve, monkeypatch: pytest
     assert isinstance(err, LlmTimeoutError) and err.retryable and err.provider == "qianfan"
     assert elapsed < 4.0, elapsed
     assert sum(1 for r in server.requests if "/chat/" in r.path) == 1
+
+
+# ------------------------------------------------------------------------------------- the CLI
+
+
+def test_the_timeout_option_reaches_the_chain():
+    from ocr_kie.cli import build_parser
+    from ocr_kie.cli.options import UsageError, chain_kwargs
+
+    args = build_parser().parse_args(["extract", "a.png", "--keys", "total", "--timeout", "2.5"])
+    assert chain_kwargs(args)["timeout"] == 2.5
+    args = build_parser().parse_args(["extract", "a.png", "--keys", "total"])
+    assert "timeout" not in chain_kwargs(args)  # the library's default
+    for bad in ("0", "-3", "soon", "inf"):
+        with pytest.raises(UsageError, match="--timeout"):
+            build_parser().parse_args(["extract", "a.png", "--keys", "total", "--timeout", bad])
+
+
+def test_the_real_cli_against_a_hanging_server_records_a_timeout(serve, tmp_path: Path):
+    """``ocr-kie extract --timeout 1`` (real ONNX PP-OCR, real openai client): 2 retries, then the record."""
+    import shutil
+    import subprocess
+    import sys
+
+    server = serve(always(Reply(hang=True)), max_hang=30)
+    out = tmp_path / "results.jsonl"
+    fixture = Path(__file__).parent / "fixtures" / "screenshot_zh.png"
+    script = shutil.which("ocr-kie") or str(Path(sys.executable).parent / "ocr-kie")
+    env = {**os.environ, "OPENAI_BASE_URL": server.base_url}
+    command = [script, "extract", str(fixture), "--keys", "可用额度", "--llm", "openai:m", "--ocr", "onnx"]
+    run = subprocess.run([*command, "--timeout", "1", "--output", str(out)], capture_output=True, timeout=300, env=env)
+    assert run.returncode == 1, run.stderr.decode("utf-8", "replace")
+    record = json.loads(out.read_text(encoding="utf-8"))
+    assert record["error"]["type"] == "LlmTimeoutError"
+    assert len(server.requests) == 1 + DEFAULT_REQUEST_RETRIES  # bounded: one call, two retries

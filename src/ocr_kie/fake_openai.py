@@ -86,7 +86,7 @@ class Request:
 
     Attributes:
         path: The request path.
-        headers: The request headers.
+        headers: The request headers, names in lower case.
         body: The JSON body (None when it was not JSON).
         index: 0 for the first request, 1 for the next …
     """
@@ -181,7 +181,9 @@ class FakeOpenAIServer:
                 except ValueError:
                     body = None
                 with owner._lock:
-                    request = Request(self.path, dict(self.headers.items()), body, len(owner.requests))
+                    request = Request(
+                        self.path, {k.lower(): v for k, v in self.headers.items()}, body, len(owner.requests)
+                    )
                     owner.requests.append(request)
                 reply = owner._reply_for(request)
                 if reply.delay:

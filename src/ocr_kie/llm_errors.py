@@ -4,21 +4,18 @@ Every way a chat-model call can fail ends as one of these, with the HTTP status,
 may help, the raw body (cut to :data:`~ocr_kie.errors.BODY_LIMIT`), the provider and the model,
 and no secret in any of it:
 
-=================================================  ==========================  =========
-what happened                                      error                       retryable
-=================================================  ==========================  =========
-no answer within the timeout                       ``LlmTimeoutError``         yes
-refused or dropped connection, a body cut off      ``LlmConnectionError``      yes
-in transit
-HTTP 429 (rate limit, quota)                       ``LlmRateLimitError``       yes
-HTTP 5xx                                           ``LlmServerError``          yes
-HTTP 401/403                                       ``LlmAuthenticationError``  no
-HTTP 400 about the context length                  ``LlmContextOverflowError`` no
-other HTTP 4xx                                     ``LlmCallError``            408/409 yes
-HTTP 200 whose body is cut-off JSON                ``LlmBadResponseError``     yes
-HTTP 200 with HTML or JSON that is no completion   ``LlmBadResponseError``     no
-anything else a model raised                       ``LlmCallError``            no
-=================================================  ==========================  =========
+| what happened | error | retryable |
+|---|---|---|
+| no answer within the timeout | ``LlmTimeoutError`` | yes |
+| refused or dropped connection, a body cut off in transit | ``LlmConnectionError`` | yes |
+| HTTP 429 (rate limit, quota) | ``LlmRateLimitError`` | yes |
+| HTTP 5xx | ``LlmServerError`` | yes |
+| HTTP 401/403 | ``LlmAuthenticationError`` | no |
+| HTTP 400 about the context length | ``LlmContextOverflowError`` | no |
+| other HTTP 4xx | ``LlmCallError`` | 408/409 only |
+| HTTP 200 whose body is cut-off JSON | ``LlmBadResponseError`` | yes |
+| HTTP 200 with HTML, or JSON that is no completion | ``LlmBadResponseError`` | no |
+| anything else a model raised | ``LlmCallError`` | no |
 
 :func:`translate` reads the exceptions of the ``openai`` SDK, LangChain's ``ModelError`` types,
 ``httpx``, ``requests`` and the built-in ones by duck typing, so it imports none of them.

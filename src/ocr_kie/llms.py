@@ -1369,13 +1369,18 @@ def with_llm_errors(
     For any chat model, also one passed in as an instance (``ChatOpenAI``, ``ChatAnthropic`` …):
     what its call raises, other than ocr_kie's own errors, is translated at this boundary by
     :func:`ocr_kie.llm_errors.translate` (status, retryable, raw body, provider and model, secrets
-    redacted). The models :func:`resolve_llm` makes translate their errors themselves.
+    redacted). The models :func:`resolve_llm` makes translate their errors themselves. The
+    model's ``SecretStr`` fields (its API key …) are registered as secrets for redaction.
 
     Args:
         runnable: What to call (e.g. from :func:`bind_schema`).
         llm: The chat model behind it (for the provider's and the model's name).
     """
-    return _LlmErrors(runnable, provider=_provider_of(llm), model=_model_name(getattr(llm, "bound", llm)) or None)
+    model = getattr(llm, "bound", llm)
+    for value in getattr(model, "__dict__", {}).values():  # the model's keys (api_key …) are secrets
+        if isinstance(value, SecretStr):
+            register_secret(value)
+    return _LlmErrors(runnable, provider=_provider_of(llm), model=_model_name(model) or None)
 
 
 def _provider_of(llm: Any) -> str:
