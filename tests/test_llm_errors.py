@@ -167,6 +167,24 @@ def test_a_cut_off_json_body_is_a_retryable_bad_response_keeping_the_body(serve,
     assert info.value.body == cut and info.value.retryable and "not complete JSON" in str(info.value)
 
 
+def test_a_cut_off_body_is_retried_within_the_same_bound(serve):
+    cut = Reply(body=json.dumps(Reply.chat(ANSWER).body)[:57])
+    server = serve([cut, Reply.chat(ANSWER)])
+    assert model_for(server, request_retries=1).invoke("TOTAL 12.50").content == ANSWER
+    assert len(server.requests) == 2
+    server = serve(always(cut))
+    with pytest.raises(LlmBadResponseError):
+        model_for(server, request_retries=2).invoke("TOTAL 12.50")
+    assert len(server.requests) == 3  # bounded: one call, two retries
+
+
+def test_an_html_page_is_not_retried(serve):
+    server = serve(always(Reply(body=HTML, content_type="text/html")))
+    with pytest.raises(LlmBadResponseError):
+        model_for(server, request_retries=2).invoke("TOTAL 12.50")
+    assert len(server.requests) == 1
+
+
 def test_json_that_is_no_chat_completion_is_a_bad_response(serve):
     server = serve(always(Reply(body={"status": "ok", "data": []})))
     err = fail(model_for(server))

@@ -28,15 +28,19 @@ Schema per call (grammar-constrained decoding) and stops runaway repetition.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 import importlib.util
+import itertools
 import json
 import logging
 import math
 import os
+import random
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -467,20 +471,35 @@ def _make_openai_class() -> type[BaseChatModel]:
             return translate(e, provider="openai", model=self.model_name, where=_host(self.openai_api_base))
 
         def _generate(self, *args: Any, **kwargs: Any) -> ChatResult:
-            try:
-                return super()._generate(*args, **kwargs)
-            except LlmCallError:
-                raise
-            except Exception as e:
-                raise self._llm_error(e) from translated_cause(e)
+            for attempt in itertools.count():
+                try:
+                    return super()._generate(*args, **kwargs)
+                except LlmCallError:
+                    raise
+                except Exception as e:
+                    error = self._llm_error(e)
+                    if not self._retry_bad_response(error, attempt):
+                        raise error from translated_cause(e)
+                time.sleep(_backoff(attempt))
+            raise AssertionError("unreachable")
 
         async def _agenerate(self, *args: Any, **kwargs: Any) -> ChatResult:
-            try:
-                return await super()._agenerate(*args, **kwargs)
-            except LlmCallError:
-                raise
-            except Exception as e:
-                raise self._llm_error(e) from translated_cause(e)
+            for attempt in itertools.count():
+                try:
+                    return await super()._agenerate(*args, **kwargs)
+                except LlmCallError:
+                    raise
+                except Exception as e:
+                    error = self._llm_error(e)
+                    if not self._retry_bad_response(error, attempt):
+                        raise error from translated_cause(e)
+                await asyncio.sleep(_backoff(attempt))
+            raise AssertionError("unreachable")
+
+        def _retry_bad_response(self, error: LlmCallError, attempt: int) -> bool:
+            # The SDK retries statuses and connection errors itself, but not a 200 whose body was
+            # cut off: that is retried here, within the same bound (max_retries).
+            return isinstance(error, LlmBadResponseError) and error.retryable and attempt < (self.max_retries or 0)
 
         def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
             try:
@@ -510,6 +529,11 @@ def _make_openai_class() -> type[BaseChatModel]:
     RedactingChatOpenAI.__module__ = __name__
     RedactingChatOpenAI.__qualname__ = RedactingChatOpenAI.__name__
     return RedactingChatOpenAI
+
+
+def _backoff(attempt: int) -> float:
+    """Seconds before retry ``attempt + 1``: 0.5, 1, 2 … up to 8, with up to 25% jitter (the openai SDK's curve)."""
+    return min(0.5 * 2**attempt, 8.0) * (1 - 0.25 * random.random())
 
 
 def _bad_response(llm: Any, response: Any, why: str) -> LlmBadResponseError:
