@@ -44,6 +44,7 @@ from typing import IO, Any
 
 from ocr_kie.errors import LlmConfigError, MissingDependencyError, ModelFilesNotFoundError, OcrKieError
 from ocr_kie.images import Source, expand_sources, source_name
+from ocr_kie.secrets import redact_data
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +164,7 @@ def _json_default(value: Any) -> Any:
 
 def dumps(record: dict[str, Any]) -> str:
     """One record as one JSON line (UTF-8 text, non-ASCII unescaped), with the newline."""
+    record = redact_data(record)  # known secrets never reach a results file (issue 12, finding 4)
     return json.dumps(record, ensure_ascii=False, default=_json_default) + "\n"
 
 

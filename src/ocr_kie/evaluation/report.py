@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ocr_kie.errors import require
+from ocr_kie.secrets import redact, redact_data
 
 __all__ = ["DocumentResult", "EvaluationReport", "machine_info", "stats"]
 
@@ -156,7 +157,7 @@ class EvaluationReport:
             for doc in data["documents"]:
                 doc.pop("ocr_text", None)
         data["failures"] = [{"id": d.id, **(d.error or {})} for d in self.failures]
-        return data
+        return redact_data(data)  # no API key in a report, whatever a server or model echoed
 
     def errors(self) -> list[dict[str, Any]]:
         """One record per wrong or missing value (``id, key, expected, got, ocr_found``) and per failure."""
@@ -178,7 +179,7 @@ class EvaluationReport:
                             "ocr_found": score.get("ocr_found"),
                         }
                     )
-        return rows
+        return redact_data(rows)
 
     def to_markdown(self) -> str:
         """The report as Markdown: settings, the per-key table, timings, tokens, caches, failures."""
@@ -233,7 +234,7 @@ class EvaluationReport:
         if failures:
             lines += ["", f"Failed documents ({len(failures)}, scored as null answers):", ""]
             lines += [f"- {d.id}: {d.error['stage']} {d.error['type']}: {d.error['message'][:200]}" for d in failures]
-        return "\n".join(lines) + "\n"
+        return redact("\n".join(lines) + "\n")
 
     def plot(self, path: str | os.PathLike[str]) -> Path:
         """Draw per-key bars (exact, lenient, OCR ceiling) into a PNG. Needs matplotlib (extra ``eval``)."""
