@@ -52,10 +52,25 @@ def test_date_exists(text, ok):
     assert parse_date(text) is ok
 
 
-@pytest.mark.parametrize("text", ["每月5日", "tomorrow", "12:30", ""])
-def test_no_date_no_verdict(text):
+@pytest.mark.parametrize("text", ["每月5日", "12月", "5日", "2018", ""])
+def test_partial_date_no_verdict(text):
     assert parse_date(text) is None
     assert verdicts({"账单日": text}) == {}
+
+
+@pytest.mark.parametrize("text", ["发票联", "欢迎光临", "tomorrow", "002105827328"])
+def test_a_date_key_holding_no_date_is_flagged(text):
+    assert verdicts({"日期": text}) == {"日期": [("date", False)]}
+    assert verdicts({"date": "二〇二五年三月五日"}) == {}  # a Chinese numeral date: not judged, not flagged
+
+
+def test_fapiao_number_and_code_lengths():
+    assert verdicts({"发票号码": "04512345"}) == {"发票号码": [("fapiao_number", True)]}
+    assert verdicts({"发票号码": "25312000000012345678"}) == {"发票号码": [("fapiao_number", True)]}
+    assert verdicts({"发票号码": "5738181333671777"}) == {"发票号码": [("fapiao_number", False)]}
+    assert verdicts({"发票号码": "6740****1006"}) == {"发票号码": [("fapiao_number", False)]}
+    assert verdicts({"发票代码": "044031900111"}) == {"发票代码": [("fapiao_code", True)]}
+    assert verdicts({"发票代码": "0440319"}) == {"发票代码": [("fapiao_code", False)]}
 
 
 def test_amount_parses_or_is_flagged():
@@ -64,6 +79,7 @@ def test_amount_parses_or_is_flagged():
     bad = verdicts({"合计金额": "62.4B", "total": "1.234,50", "金额": "约12元"})
     assert bad == {k: [("amount", False)] for k in ("合计金额", "total", "金额")}
     assert verdicts({"总额": "1.2万"}) == {"总额": [("amount", True)]}
+    assert verdicts({"票价": "￥166.0元"}) == {"票价": [("amount", True)]}  # a sign and a unit
 
 
 def test_gb11643_checksum_and_birth_date():

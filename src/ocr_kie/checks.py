@@ -13,14 +13,18 @@ into the chain's field details and lowers the confidence of a value that failed 
 Built-in checks (their names, as used in a schema's ``"x-checks"``):
 
 - ``date``: a date that does not exist (``2025-02-30``, ``31/31/2024``); for keys of
-  :func:`~ocr_kie.candidates.key_type` DATE. A value with no recognisable date in it (``每月5日``)
-  gets no verdict. Day-first and month-first readings are both tried: one that exists passes.
+  :func:`~ocr_kie.candidates.key_type` DATE, and a value with no date at all in it (no digit nor
+  Chinese numeral date: ``发票联``; or a long number: ``002105827328``). A partial or recurring
+  date (``每月5日``, ``12月``) gets no verdict. Day-first and month-first readings are both
+  tried: one that exists passes.
 - ``amount``: an amount that does not parse (:func:`~ocr_kie.normalize.parse_number`; ``1.2万``
   passes); for AMOUNT keys other than 大写 ones.
 - ``gb11643``: an 18-character Chinese resident ID number (GB 11643-1999 check character, and the
   birth date in it must exist); for keys naming an ID card (身份证, 公民身份号码, id card …).
 - ``luhn``: a bank card number (12-19 digits, Luhn); for keys naming a card (银行卡, 卡号, card
   number …). A masked number (``6222 **** 1234``) gets no verdict.
+- ``fapiao_number`` / ``fapiao_code``: a 发票号码 has 8 digits (20 on a 全电发票), a 发票代码 10
+  or 12; for keys with those names.
 - ``daxie``: 大写金额 (``壹佰贰拾叁元肆角``) that does not read as an amount; for keys with 大写.
 - ``daxie_figure``: 大写金额 against the figure (the 小写 key, else the total).
 - ``items_total``: a total (or net amount) that differs from the sum of the line items (an array
@@ -250,6 +254,8 @@ def _amount(value: Any) -> Decimal | None:
     if isinstance(value, (int, float)):
         return Decimal(str(value))
     number = parse_number(str(value))
+    if number is None:  # "￥166.0元": a sign and a unit both
+        number = parse_number(re.sub(r"\s*[元圆]\s*$", "", str(value)))
     return None if number is None else Decimal(str(number))
 
 
@@ -308,6 +314,10 @@ def _value_checks(key: str, prop: Mapping[str, Any] | None) -> list[str]:
         return ["luhn"]
     if _DAXIE_KEY.search(key):
         return ["daxie"]
+    if "发票号码" in key:
+        return ["fapiao_number"]
+    if "发票代码" in key:
+        return ["fapiao_code"]
     kind = key_type(key, prop)
     if kind is KeyType.DATE:
         return ["date"]
@@ -322,11 +332,25 @@ def _value_checks(key: str, prop: Mapping[str, Any] | None) -> list[str]:
 Verdict = tuple[bool, str] | None
 
 
+_CJK_DATE = re.compile(r"[〇零一二三四五六七八九十]+\s*[年月日号]")
+
+
 def _check_date(value: Any) -> Verdict:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value.strip():
         return None
     ok = parse_date(value)
-    return None if ok is None else (ok, "the date exists" if ok else f"{value!r} is not a date that exists")
+    if ok is None:
+        text = to_halfwidth(value)
+        if not re.search(r"\d", text) and not _CJK_DATE.search(text) and not _month_name(text):
+            return False, f"{value!r} holds no date"
+        if re.fullmatch(r"\s*\d{9,}\s*", text):
+            return False, f"{value!r} is a number, not a date"
+        return None  # a partial or recurring date ("每月5日", "12月"): nothing to judge
+    return ok, "the date exists" if ok else f"{value!r} is not a date that exists"
+
+
+def _month_name(text: str) -> bool:
+    return any(re.search(rf"\b{m}", text, re.IGNORECASE) for m in _MONTH_NAMES)
 
 
 def _check_amount(value: Any) -> Verdict:
@@ -362,6 +386,20 @@ def _check_luhn(value: Any) -> Verdict:
     return ok, "Luhn check digit agrees" if ok else "bad Luhn check digit"
 
 
+def _check_fapiao_number(value: Any) -> Verdict:
+    digits = re.sub(r"[\s-]", "", to_halfwidth(str(value)))
+    if "*" in digits:
+        return False, f"{value!r} is masked: a 发票号码 is printed whole"
+    ok = digits.isdigit() and len(digits) in (8, 20)
+    return ok, "8 or 20 digits" if ok else f"a 发票号码 has 8 digits (20 on 全电发票), not {value!r}"
+
+
+def _check_fapiao_code(value: Any) -> Verdict:
+    digits = re.sub(r"[\s-]", "", to_halfwidth(str(value)))
+    ok = digits.isdigit() and len(digits) in (10, 12)
+    return ok, "10 or 12 digits" if ok else f"a 发票代码 has 10 or 12 digits, not {value!r}"
+
+
 def _check_daxie(value: Any) -> Verdict:
     if not isinstance(value, str) or not value.strip():
         return None
@@ -378,6 +416,8 @@ _VALUE_CHECKS: dict[str, Callable[[Any], Verdict]] = {
     "gb11643": _check_gb11643,
     "luhn": _check_luhn,
     "daxie": _check_daxie,
+    "fapiao_number": _check_fapiao_number,
+    "fapiao_code": _check_fapiao_code,
 }
 
 #: Every built-in check's name.
