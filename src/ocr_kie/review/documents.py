@@ -197,15 +197,17 @@ def documents_from_report(report: Any) -> list[ReviewDocument]:
     docs = []
     for result in report.documents:
         keys = list(result.expected) or list(report.keys)
+        fields = {k: dict(v) for k, v in (getattr(result, "fields", None) or {}).items()}
+        if result.error is None:  # the evaluation judged the final values: its verdicts win
+            for key in keys:
+                fields.setdefault(key, {})["checks"] = (getattr(result, "checks", None) or {}).get(key, [])
         docs.append(
             ReviewDocument(
                 id=result.id,
                 source=result.image,
                 image=_image_of(result.image),
                 pages=_pages(getattr(result, "ocr", None)),
-                fields=_fields(
-                    keys, result.predicted, getattr(result, "fields", None), None, result.expected, result.scores
-                ),
+                fields=_fields(keys, result.predicted, fields, None, result.expected, result.scores),
                 error=result.error,
                 evaluated=True,
             )

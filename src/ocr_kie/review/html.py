@@ -56,9 +56,16 @@ def _image_url(path: str, mode: ImageMode, base: Path) -> str | None:
     return quote(Path(relative).as_posix())
 
 
+def _compact_line(line: list) -> list:
+    text, box, score = [*line, None, None, None][:3]
+    if box:
+        box = [round(float(v)) for v in box]
+    return [text, box, None if score is None else round(float(score), 3)]
+
+
 def _font_face(text: str) -> str:
     """A ``@font-face`` with the bundled CJK font, subset to the characters of ``text`` (empty if none)."""
-    chars = sorted({c for c in text if ord(c) >= _FONT_FROM})
+    chars = sorted(c for c in set(text) if ord(c) >= _FONT_FROM)
     if not chars:
         return ""
     try:
@@ -116,6 +123,8 @@ def render_review(
     data = []
     for doc in documents:
         item = doc.model_dump(exclude={"image"})
+        for page in item["pages"]:  # whole pixels and 3-digit scores keep 1,000 documents' lines small
+            page["lines"] = [_compact_line(line) for line in page["lines"]]
         item["image_url"] = _image_url(doc.image, images, base) if doc.image else None
         if doc.image and item["image_url"] and (not doc.pages or not doc.pages[0].width):
             size = _image_size(doc.image)
@@ -207,7 +216,7 @@ main{flex:1;padding:1em;min-width:0}
 .dochead h2{margin:0;font-size:1.1em;word-break:break-all}
 .error{background:#fde8ea;border:1px solid #b00020;padding:.6em;border-radius:4px;white-space:pre-wrap}
 .content{display:flex;gap:1.2em;align-items:flex-start;flex-wrap:wrap;margin-top:.8em}
-.pages{flex:1 1 420px;max-width:720px}
+.pages{flex:1 1 420px;max-width:640px}
 .page-view{position:relative;width:100%;background:#fff;box-shadow:0 1px 4px rgba(0,0,0,.2);margin-bottom:1em}
 .page-view img{display:block;width:100%;height:auto}
 .box{position:absolute;border:2px solid var(--c);background:color-mix(in srgb,var(--c) 12%,transparent)}
@@ -222,7 +231,8 @@ body.show-ocr .ocr-line{background:rgba(255,255,255,.55)}
 table.fields{border-collapse:collapse;background:#fff;flex:1 1 380px;min-width:320px}
 table.fields th,table.fields td{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}
 table.fields th{background:#eef0f3}
-td.value{font-weight:600;word-break:break-all}
+td.key{white-space:nowrap}
+td.value{font-weight:600;min-width:6em;overflow-wrap:anywhere}
 tr.wrong td.value{color:#b00020}
 td.expected{color:#0a6b2e}
 .conf{display:inline-block;min-width:3.2em;padding:0 .3em;border-radius:3px;color:#fff;background:var(--c)}
