@@ -283,3 +283,21 @@ def test_chain_without_checks():
     )
     details = chain.invoke(FIXTURES / "screenshot_zh.png")
     assert details["checks_failed"] == [] and details["fields"]["到期还款日"]["checks"] == []
+
+
+def test_schema_checks_in_the_chain_are_not_sent_to_the_model(monkeypatch):
+    import ocr_kie.chain
+
+    sent = []
+    real = ocr_kie.chain.bind_schema
+    monkeypatch.setattr(ocr_kie.chain, "bind_schema", lambda llm, s, **kw: sent.append(s) or real(llm, s, **kw))
+    schema = {"type": "object", "properties": {"account": {"type": "string", "x-checks": ["luhn"]}}}
+    model = ScriptedChatModel(replies=['{"account": "4111 1111 1111 1112"}'])
+    chain = build_chain(
+        schema=schema, llm=model, ocr=FakeOcrEngine(["account 4111 1111 1111 1112"]), strategy="fewshot",
+        return_details=True,
+    )  # fmt: skip
+    details = chain.invoke(FIXTURES / "screenshot_zh.png")
+    assert [(c["check"], c["passed"]) for c in details["fields"]["account"]["checks"]] == [("luhn", False)]
+    assert sent == [{"type": "object", "properties": {"account": {"type": "string"}}}]
+    assert schema["properties"]["account"]["x-checks"] == ["luhn"]  # the user's schema is left alone

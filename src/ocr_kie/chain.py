@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ocr_kie.cache import OcrCache
 from ocr_kie.candidates import ScoredCandidate
-from ocr_kie.checks import Checks, apply_checks, run_checks
+from ocr_kie.checks import Checks, apply_checks, run_checks, without_checks
 from ocr_kie.decoding import (
     FieldChoice,
     GroundedDecoder,
@@ -106,7 +106,7 @@ class KieExtractor:
         self._ocr = ocr
         self.cache = cache
         self.count_tokens = token_counter(llm)
-        self.model = bind_schema(llm, self.schema, max_tokens=self.config.max_tokens)
+        self.model = bind_schema(llm, without_checks(self.schema), max_tokens=self.config.max_tokens)
         self._selector: BudgetedExampleSelector | None = None
         self._prompt: ChatPromptTemplate | None = None
         self.strategy = resolve_strategy(self.config.strategy, llm, self.schema)

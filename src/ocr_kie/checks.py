@@ -69,6 +69,7 @@ __all__ = [
     "parse_date",
     "parse_daxie",
     "run_checks",
+    "without_checks",
 ]
 
 #: A failed check multiplies the field's confidence by this.
@@ -640,6 +641,22 @@ def run_checks(
                 CheckResult(check=name, key=key, passed=verdict[0], message=verdict[1], keys=keys)
             )
     return out
+
+
+def without_checks(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the schema without the properties' ``"x-checks"`` (what the model and its API are sent).
+
+    Example:
+        >>> without_checks({"type": "object", "properties": {"a": {"type": "string", "x-checks": ["luhn"]}}})
+        {'type': 'object', 'properties': {'a': {'type': 'string'}}}
+    """
+    props = schema.get("properties")
+    if not isinstance(props, Mapping) or not any(isinstance(p, Mapping) and "x-checks" in p for p in props.values()):
+        return dict(schema)
+    clean = {
+        k: ({n: v for n, v in p.items() if n != "x-checks"} if isinstance(p, Mapping) else p) for k, p in props.items()
+    }
+    return {**schema, "properties": clean}
 
 
 def apply_checks(fields: dict[str, dict[str, Any]], verdicts: Mapping[str, Sequence[CheckResult]]) -> list[str]:
