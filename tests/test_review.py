@@ -206,6 +206,7 @@ def test_evaluation_review_shows_wrong_values_next_to_labels_and_flag_precision(
     wrong = review[1].fields[0]
     assert review[1].evaluated and wrong.correct is False and wrong.expected == "2026-01-06"
     assert wrong.value == "2026-02-30" and wrong.box is not None and review[1].pages[0].lines
+    assert [(c["check"], c["passed"]) for c in wrong.checks] == [("date", False)]
     assert "ocr" not in report.to_dict()["documents"][0]  # the OCR lines stay out of report.json
     page = write_review(review, tmp_path / "eval.html")
     assert _data(page.read_text(encoding="utf-8"))["documents"][1]["fields"][0]["expected"] == "2026-01-06"
