@@ -185,6 +185,10 @@ def test_extract_html_keeps_plain_records_and_draws_the_details(tmp_path, capsys
     out = tmp_path / "r.jsonl"
     assert main(["extract", str(a), "--keys", "total", "-o", str(out), "--html", str(page), "--quiet"]) == 0
     assert [d["id"] for d in _data(page.read_text(encoding="utf-8"))["documents"]] == ["a.png"]
+    # --html must not overwrite the results file: bad usage, nothing done
+    before = out.read_bytes()
+    assert main(["extract", str(a), "--keys", "total", "-o", str(out), "--html", str(out)]) == 2
+    assert "would overwrite the results file" in capsys.readouterr().err and out.read_bytes() == before
 
 
 def test_evaluation_review_shows_wrong_values_next_to_labels_and_flag_precision(tmp_path):
@@ -420,3 +424,17 @@ def test_the_page_in_a_real_browser(real_results, chromium, tmp_path):
     )
     assert cdp.evaluate("document.querySelector('#doc').dataset.index") == "0"
     assert shown == len(details["ocr"][0]["lines"]) > 0
+
+
+def test_a_pdf_is_drawn_from_its_ocr_lines_page_by_page():
+    pages = [{"page": n, "width": 600, "height": 800, "lines": [[f"第{n}页", [10, 10, 90, 30], 0.9]]} for n in (1, 2)]
+    record = {
+        "source": "/data/two_pages.pdf",
+        "values": {"合计": "9.90"},
+        "fields": {"合计": {"value": "9.90", "page": 2, "box": [10, 10, 90, 30], "confidence": 0.9}},
+        "ocr": pages,
+    }
+    (doc,) = documents_from_records([record])
+    assert doc.image is None and [p.page for p in doc.pages] == [1, 2] and doc.fields[0].page == 2
+    data = _data(render_review([doc]))["documents"][0]
+    assert data["image_url"] is None and data["pages"][1]["lines"][0] == ["第2页", [10, 10, 90, 30], 0.9]

@@ -9,6 +9,7 @@ error records are in the output), 2 for bad usage, 130 when interrupted (the fil
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -80,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
     output = args.output if args.output not in (None, "-") else None
     if output is not None:
         ResultsFile(output).check_writable()
+    if args.html and output is not None and os.path.abspath(args.html) == os.path.abspath(output):
+        raise UsageError(f"--html {args.html} would overwrite the results file")
     try:
         chain = build_chain(**kwargs, return_details=args.details or bool(args.html))
     except (TypeError, ValueError) as e:  # an option value the library refuses (e.g. an unknown strategy)
