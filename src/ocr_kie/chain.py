@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ocr_kie.cache import OcrCache
 from ocr_kie.candidates import ScoredCandidate
+from ocr_kie.checks import Checks, apply_checks, run_checks, without_checks
 from ocr_kie.decoding import (
     FieldChoice,
     GroundedDecoder,
@@ -72,6 +73,7 @@ class ExtractionConfig(BaseModel):
     relevance: Callable[[str, Sequence[str]], list[float]] = lexical_relevance
     strategy: Strategy = "auto"
     grounded: GroundedOptions = GroundedOptions()
+    checks: Checks | bool = True
 
 
 class KieExtractor:
@@ -104,7 +106,8 @@ class KieExtractor:
         self._ocr = ocr
         self.cache = cache
         self.count_tokens = token_counter(llm)
-        self.model = with_llm_errors(bind_schema(llm, self.schema, max_tokens=self.config.max_tokens), llm)
+        bound = bind_schema(llm, without_checks(self.schema), max_tokens=self.config.max_tokens)
+        self.model = with_llm_errors(bound, llm)
         self._selector: BudgetedExampleSelector | None = None
         self._prompt: ChatPromptTemplate | None = None
         self.strategy = resolve_strategy(self.config.strategy, llm, self.schema)
@@ -271,10 +274,14 @@ class KieExtractor:
         for u in usage:
             for k in tokens:
                 tokens[k] += int((u or {}).get(k, 0) or 0)
+        fields = _fields(values, evidence, choices)
+        checks_failed = apply_checks(fields, run_checks(values, self.schema, self.config.checks))
         return {
             "values": values,
             "evidence": {k: ev.model_dump() for k, ev in evidence.items()},
-            "fields": _fields(values, evidence, choices),
+            "fields": fields,
+            "checks_failed": checks_failed,
+            "ocr": ocr_summary(state["docs"]),
             "strategy": self.strategy,
             "dropped_ungrounded": dropped,
             "dropped_copied": copied,
@@ -369,6 +376,19 @@ def _fields(
     return fields
 
 
+def ocr_summary(docs: Sequence[Document]) -> list[dict[str, Any]]:
+    """Each page's size and OCR lines (``[text, box, score]``), as the review page draws them."""
+    return [
+        {
+            "page": d.metadata.get("page", i + 1),
+            "width": d.metadata.get("width"),
+            "height": d.metadata.get("height"),
+            "lines": [[ln.get("text"), ln.get("box"), ln.get("score")] for ln in d.metadata.get("lines", [])],
+        }
+        for i, d in enumerate(docs)
+    ]
+
+
 def resolve_strategy(strategy: str, llm: BaseChatModel, schema: Mapping[str, Any]) -> str:
     """``"fewshot"`` or ``"grounded"`` for this model and schema.
 
@@ -413,6 +433,7 @@ def build_chain(
     relevance: Relevance = lexical_relevance,
     strategy: Strategy = "auto",
     grounded: GroundedOptions | None = None,
+    checks: Checks | bool = True,
     **llm_kwargs: Any,
 ) -> Runnable[Any, dict[str, Any]]:
     """Build the extraction chain: image in, ``{key: value or None}`` out.
@@ -448,6 +469,11 @@ def build_chain(
             ``"auto"``: grounded for local llama.cpp models, fewshot for the others. See
             docs/small-models.md.
         grounded: Options of the grounded strategy (candidates per key, weights).
+        checks: Checks of the values (:mod:`ocr_kie.checks`): True for the built-in ones (dates,
+            amounts, ID and card checksums, totals, tax, 大写金额), False for none, or user checks
+            by key (``{"total": fn}``) on top of them. Their verdicts go into the details'
+            ``fields[key]["checks"]`` and a failed one lowers that field's confidence; they
+            never change a value.
         **llm_kwargs: Passed to :func:`ocr_kie.llms.resolve_llm` (``base_url``, ``api_key``, ``timeout``,
             ``request_retries``, …).
 
@@ -473,6 +499,7 @@ def build_chain(
         relevance=relevance,
         strategy=strategy,
         grounded=grounded or GroundedOptions(),
+        checks=checks,
     )
     extractor = KieExtractor(
         spec,

@@ -8,6 +8,7 @@ Subcommands (each a module here with ``register(subparsers)``, which adds its pa
 - ``ocr-kie ocr PATH...``: the OCR text (``--json``: one object per page with lines and boxes).
 - ``ocr-kie demo``: OCR and extraction on the bundled sample, offline.
 - ``ocr-kie eval``: the evaluation report (when installed).
+- ``ocr-kie review RESULTS.jsonl``: an HTML page to review the results (evidence boxes, checks).
 
 Exit codes: 0 all done, 1 some documents failed (their errors are in the output), 2 bad usage
 (one line on stderr; ``--debug`` shows the traceback), 130 interrupted.
@@ -29,7 +30,7 @@ from ocr_kie.errors import OcrKieError
 __all__ = ["SUBCOMMANDS", "UsageError", "build_parser", "main"]
 
 #: The subcommand modules, in the order ``--help`` lists them; missing ones are skipped.
-SUBCOMMANDS = ("extract", "ocr", "demo", "eval")
+SUBCOMMANDS = ("extract", "ocr", "demo", "eval", "review")
 
 PROG = "ocr-kie"
 

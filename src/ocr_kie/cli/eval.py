@@ -21,6 +21,7 @@ from ocr_kie.cli.options import (
     chain_kwargs,
     positive_int,
 )
+from ocr_kie.cli.review import add_image_option
 
 
 def register(subparsers: Any) -> None:
@@ -53,6 +54,13 @@ def register(subparsers: Any) -> None:
     group.add_argument("--cache-dir", metavar="DIR", help="OCR and LLM-reply cache (default: the user cache dir)")
     group.add_argument("--no-cache", action="store_true", help="no cache on disk: OCR and ask the LLM again")
     group.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    review = parser.add_argument_group("review page")
+    review.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write the review page (see 'ocr-kie review'): wrong values next to the labels, boxes, checks",
+    )
+    add_image_option(review)
     parser.set_defaults(run=run)
 
 
@@ -104,4 +112,10 @@ def run(args: argparse.Namespace) -> int:
     paths = report.write(out)
     print(report.to_markdown(), end="", flush=True)
     print(f"ocr-kie eval: wrote {', '.join(str(p) for p in paths.values())}", file=sys.stderr)
+    if args.html:
+        from ocr_kie.review import documents_from_report, write_review
+
+        title = f"ocr-kie eval: {dataset.name}"
+        html = write_review(documents_from_report(report), args.html, title=title, images=args.images)
+        print(f"ocr-kie eval: wrote the review page {html}", file=sys.stderr)
     return 1 if report.failures else 0

@@ -9,10 +9,12 @@ error records are in the output), 2 for bad usage, 130 when interrupted (the fil
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
 from ocr_kie.cli.options import UsageError, add_batch_options, add_extraction_options, chain_kwargs, show_progress
+from ocr_kie.cli.review import add_image_option
 
 #: ``--workers`` default. 2 was faster on a shared 2-core machine (embedded LLM), but PP-OCR once
 #: failed when several threads used it in one process, so one worker stays the safe default.
@@ -56,6 +58,13 @@ def register(subparsers: Any) -> None:
         help="full records: values, evidence (boxes, scores), the LLM's reply, usage, timings",
     )
     add_batch_options(parser, workers_default=DEFAULT_WORKERS)
+    review = parser.add_argument_group("review page")
+    review.add_argument(
+        "--html",
+        metavar="FILE",
+        help="also write the review page (see 'ocr-kie review'): evidence boxes on the images, checks, failures",
+    )
+    add_image_option(review)
     parser.set_defaults(run=run)
 
 
@@ -72,10 +81,15 @@ def run(args: argparse.Namespace) -> int:
     output = args.output if args.output not in (None, "-") else None
     if output is not None:
         ResultsFile(output).check_writable()
+    if args.html and output is not None and os.path.abspath(args.html) == os.path.abspath(output):
+        raise UsageError(f"--html {args.html} would overwrite the results file")
     try:
-        chain = build_chain(**kwargs, return_details=args.details)
+        chain = build_chain(**kwargs, return_details=args.details or bool(args.html))
     except (TypeError, ValueError) as e:  # an option value the library refuses (e.g. an unknown strategy)
         raise UsageError(str(e)) from e
+    collected: dict[str, Any] = {}
+    if args.html:  # the page needs the details (boxes, OCR lines) even when the records are plain
+        chain = _Collecting(chain, collected, details=args.details)
     try:
         summary = run_batch(chain, sources, output, workers=args.workers, progress=show_progress(args))
     except BatchInterrupted as e:
@@ -85,7 +99,45 @@ def run(args: argparse.Namespace) -> int:
         return 130
     if not args.quiet:
         print(f"ocr-kie: {_summary_line(summary)}", file=sys.stderr)
+    if args.html:
+        _write_html(args, sources, output, summary, collected)
     return 1 if summary.failed else 0
+
+
+class _Collecting:
+    """The chain, keeping each document's details for the review page (records stay as asked)."""
+
+    def __init__(self, chain: Any, collected: dict[str, Any], *, details: bool) -> None:
+        self.chain, self.collected, self.details = chain, collected, details
+
+    def invoke(self, source: Any, config: Any = None) -> Any:
+        from ocr_kie.batch import source_key
+
+        result = self.chain.invoke(source, config)
+        self.collected[source_key(source)] = result
+        return result if self.details else result["values"]
+
+
+def _write_html(args: argparse.Namespace, sources: list[Any], output: Any, summary: Any, collected: dict) -> None:
+    from ocr_kie.batch import error_record, source_key
+    from ocr_kie.review import documents_from_records, load_results, write_review
+
+    if output is not None:
+        records = [
+            {"source": r["source"], **collected[r["source"]]} if r.get("source") in collected else r
+            for r in load_results(output)
+        ]
+    else:
+        failures = {key: error for key, error in summary.failures}
+        records = []
+        for key in dict.fromkeys(source_key(s) for s in sources):
+            if key in collected:
+                records.append({"source": key, **collected[key]})
+            elif key in failures:
+                records.append(error_record(key, failures[key]))
+    path = write_review(documents_from_records(records), args.html, images=args.images)
+    if not args.quiet:
+        print(f"ocr-kie: wrote the review page {path}", file=sys.stderr)
 
 
 def _summary_line(summary: Any) -> str:

@@ -43,6 +43,9 @@ class DocumentResult:
         examples_used: Example pairs in the prompt.
         strategy: The chain's strategy for this document (``fewshot``, ``grounded``).
         error: ``{"stage": "ocr" | "extraction", "type": ..., "message": ...}`` when the document failed.
+        checks: Per key, the checks' verdicts on the predicted value (:mod:`ocr_kie.checks`).
+        fields: The chain's field details (boxes, confidence, runner-ups), for the review page.
+        ocr: Each page's size and OCR lines, for the review page (left out of ``report.json``).
     """
 
     id: str
@@ -61,6 +64,9 @@ class DocumentResult:
     examples_used: int = 0
     strategy: str | None = None
     error: dict[str, str] | None = None
+    checks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ocr: list[dict[str, Any]] | None = field(default=None, repr=False)
 
     def fail(self, stage: str, error: BaseException) -> None:
         """Record a failure at ``stage``."""
@@ -156,6 +162,8 @@ class EvaluationReport:
         if not ocr_text:
             for doc in data["documents"]:
                 doc.pop("ocr_text", None)
+        for doc in data["documents"]:
+            doc.pop("ocr", None)
         data["failures"] = [{"id": d.id, **(d.error or {})} for d in self.failures]
         return redact_data(data)  # no API key in a report, whatever a server or model echoed
 
@@ -230,6 +238,9 @@ class EvaluationReport:
             f"From the cache: OCR {cache['ocr_hits']}/{cache['documents']} documents, LLM answers "
             f"{cache['llm_hits']}/{cache['documents']}" + ("" if cache["llm_on_disk"] else " (LLM cache off)") + ".",
         ]
+        flags = self.metrics.get("checks")
+        if flags:
+            lines += ["", _flags_line(flags)]
         failures = self.failures
         if failures:
             lines += ["", f"Failed documents ({len(failures)}, scored as null answers):", ""]
@@ -292,6 +303,18 @@ class EvaluationReport:
         )
         self.plot(paths["plot"])
         return paths
+
+
+def _flags_line(f: dict[str, Any]) -> str:
+    def pct(v: Any) -> str:
+        return "–" if v is None else f"{100 * v:.0f}%"
+
+    return (
+        f"Checks: {f['checked']}/{f['values']} values checked, {f['flagged']} flagged; "
+        f"precision of the flag {pct(f['precision'])} ({f['flagged_wrong']}/{f['flagged']} flagged values wrong); "
+        f"{pct(f['wrong_flagged'])} of the {f['wrong']} wrong values flagged, "
+        f"{pct(f['right_flagged'])} of the {f['right']} right ones (false alarms)."
+    )
 
 
 def _num(value: Any) -> str:

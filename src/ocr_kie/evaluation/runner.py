@@ -24,7 +24,8 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel
 
 from ocr_kie.cache import OcrCache
-from ocr_kie.chain import build_chain, default_max_tokens, page_text, resolve_strategy
+from ocr_kie.chain import build_chain, default_max_tokens, ocr_summary, page_text, resolve_strategy
+from ocr_kie.checks import run_checks
 from ocr_kie.evaluation.caching import (
     CountingCache,
     ResultCache,
@@ -33,6 +34,7 @@ from ocr_kie.evaluation.caching import (
     sqlite_llm_cache,
 )
 from ocr_kie.evaluation.dataset import Dataset, LabelledDocument, dataset_examples, label_keys, load_labelled_dataset
+from ocr_kie.evaluation.flags import flag_metrics
 from ocr_kie.evaluation.metrics import (
     FUZZY_THRESHOLD,
     LENIENT_THRESHOLD,
@@ -161,8 +163,11 @@ def evaluate(
         from tqdm import tqdm
 
         iterator = tqdm(documents, desc="evaluate", unit="doc", file=sys.stderr)
+    checks = chain_kwargs.get("checks", True)
     for doc in iterator:
         results.append(_run_one(doc, keys, chain, engine, ocr_cache, llm_cache, result_cache, lenient_threshold))
+        verdicts = run_checks(results[-1].predicted, schema_from_spec(spec), checks)
+        results[-1].checks = {k: [v.model_dump() for v in vs] for k, vs in verdicts.items()}
     wall_seconds = time.perf_counter() - wall_start
 
     texts = {r.id: r.ocr_text for r in results if r.ocr_text is not None}
@@ -214,7 +219,7 @@ def evaluate(
         },
         machine={**machine_start, "load_average_end": machine_info()["load_average"]},
         date=started.isoformat(timespec="seconds"),
-        metrics={"per_key": per_key, "overall": overall.summary()},
+        metrics={"per_key": per_key, "overall": overall.summary(), "checks": flag_metrics(results, keys)},
         ceiling={"per_key": ceiling, "overall": ceiling_overall},
         timings={
             "wall_seconds": wall_seconds,
@@ -251,7 +256,7 @@ _PROMPT_MODULES = (
     "ocr_kie.llms",
 )
 #: What the result cache keeps of the chain's details.
-_CACHED_DETAILS = ("values", "usage", "attempts", "strategy", "examples_used")
+_CACHED_DETAILS = ("values", "usage", "attempts", "strategy", "examples_used", "fields")
 
 
 def _llm_string(model: BaseChatModel) -> str:
@@ -322,6 +327,7 @@ def _run_one(
     result.ocr_seconds = time.perf_counter() - start
     result.ocr_cached = ocr_cache.hits > hits
     result.ocr_text = page_text(pages)
+    result.ocr = ocr_summary(pages)
     llm_hits, llm_misses = (llm_cache.hits, llm_cache.misses) if llm_cache else (0, 0)
     start = time.perf_counter()
     key = result_cache.key(pages) if result_cache is not None else None
@@ -345,6 +351,7 @@ def _run_one(
         if llm_cache is not None:
             result.llm_cached = llm_cache.hits > llm_hits and llm_cache.misses == llm_misses
     result.predicted = {k: details["values"].get(k) for k in keys}
+    result.fields = {k: v for k, v in (details.get("fields") or {}).items() if k in keys}
     result.input_tokens = int(details["usage"]["input_tokens"])
     result.output_tokens = int(details["usage"]["output_tokens"])
     result.attempts = int(details.get("attempts", 1))
