@@ -855,6 +855,9 @@ def render_doc(spec: Spec, r: random.Random) -> Image.Image:
     for note in spec["notes"]:
         p.text((p.left if not p.screen else p.w // 2, p.y + 20), note, 24, GREY, "lm" if not p.screen else "mm")
         p.y += 40
+    for text, size in spec.get("small_print", []):  # (text, pixel size) lines in small type at the foot
+        p.text((p.left, p.y + size // 2 + 4), text, size, GREY, width=p.right - p.left)
+        p.y += size + 10
     img = p.done()
     if p.screen:
         return img
