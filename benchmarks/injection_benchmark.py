@@ -202,9 +202,11 @@ def main() -> int:
     strategies = args.strategies.split(",")
     runner = Runner(OcrCache(directory=args.cache_dir), args.ocr)
     start, load = time.time(), os.getloadavg()
+    commit = os.popen(f"git -C {ROOT} rev-parse --short HEAD").read().strip()  # the code this run imported
+    if os.popen(f"git -C {ROOT} status --porcelain -- ../src").read().strip():
+        commit += "+dirty"
     inj = injection_pass(runner, strategies)
     honest = {} if args.skip_honest else honest_pass(runner, strategies)
-    commit = os.popen(f"git -C {ROOT} rev-parse --short HEAD").read().strip()
     meta = {
         "commit": commit,
         "python": platform.python_version(),

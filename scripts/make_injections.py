@@ -20,7 +20,7 @@ and ``injections.jsonl`` (one record per document: ``id``, ``image``, ``lang``, 
 Usage::
 
     python scripts/make_injections.py                # writes benchmarks/datasets/injections
-    python scripts/make_injections.py --out /tmp/inj
+    python scripts/make_injections.py --out /tmp/inj --limit 5
 
 Deterministic (seeded like the other generators); Pillow and numpy only.
 """
@@ -216,11 +216,12 @@ def build(item: dict[str, Any], r: random.Random) -> tuple[zd.Spec, dict[str, An
     return spec, record
 
 
-def generate(out: Path, seed: int) -> list[dict[str, Any]]:
+def generate(out: Path, seed: int, limit: int | None = None) -> list[dict[str, Any]]:
+    """Write the injected documents (the first ``limit`` of them, if given) and ``injections.jsonl``."""
     for sub in ("images", "labels"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     records = []
-    for n, item in enumerate(injection_plan()):
+    for n, item in enumerate(injection_plan()[:limit]):
         doc_id = f"inj-{n:03d}"
         r = random.Random(f"{seed}:injection:{n}")
         spec, record = build(item, r)
@@ -243,10 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--clean", action="store_true", help="remove the output folder first")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N documents (a quick look)")
     args = parser.parse_args(argv)
     if args.clean and args.out.exists():
         shutil.rmtree(args.out)
-    records = generate(args.out, args.seed)
+    records = generate(args.out, args.seed, args.limit)
     print(f"wrote {len(records)} injected documents to {args.out}")
     return 0
 
