@@ -60,7 +60,8 @@ N_EXAMPLES = 5
 EXAMPLE_NULLS = (0, 0, 1, 0, 1)
 
 Spec = dict[str, Any]
-FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+# Full-width digits, with the full-width comma (a half-width comma between wide digits reads as a point).
+FULLWIDTH = str.maketrans("0123456789,", "０１２３４５６７８９，")
 
 # ---------------------------------------------------------------------------------------------
 # Value pools
@@ -568,7 +569,7 @@ def itinerary_spec(r: random.Random) -> Spec:
         F("座位等级", r.choice(["Y", "B", "M", "H", "F"])),
         F("乘机日期", fmt_date(fly, ds), "乘机日期"),
         F("起飞时间", f"{r.randint(6, 22):02d}:{r.choice(['00', '15', '30', '45', '05'])}"),
-        F("票价", amt(fare), "票价", f"{fare:.2f}"),
+        F("票价", amt(fare), "票价", bare_amount(amt(fare).removeprefix("CNY"))),
         F("民航发展基金", amt(fund)),
         F("燃油附加费", amt(fuel)),
         F("合计", amt(fare + fund + fuel)),
