@@ -77,8 +77,10 @@ _RUN_SLACK = 1.25
 _DIGITS = frozenset("0123456789")
 _DIGIT_RUN = re.compile(r"\d+")
 _NUMBER_RUN = re.compile(r"\d(?:[\d,.]*\d)?")
-#: A date written with digits only (2026-03-04, 25/05/2018, 2026.3.4) and a clock time next to it.
-_NUMERIC_DATE = re.compile(r"\d{4}([-/.])\d{1,2}\1\d{1,2}|\d{1,2}([-/.])\d{1,2}\2\d{4}")
+#: A date in digits or with a month name (2026-03-04, 25/05/2018, 16-03-18, 03 MAR 2018) and a clock time next to it.
+_NUMERIC_DATE = re.compile(
+    r"\d{4}([-/.])\d{1,2}\1\d{1,2}|\d{1,2}([-/.])\d{1,2}\2(?:\d{4}|\d{2})|\d{1,2} ?[A-Za-z]{3,9} ?\d{4}"
+)
 _TIME_AFTER = re.compile(r"\d{1,2}[:：]\d{2}")
 _TIME_BEFORE = re.compile(r"(?<!\d)\d{1,2}[:：]\d{2}(?:[:：]\d{2})?$")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -462,8 +464,11 @@ def in_prose(line: str, value: str) -> bool:
         (False, False)
     """
     rest, sq = squash(line), squash(value)
-    # Matched as a number or fuzzily: drop the digits and separators instead of the value.
-    rest = rest.replace(sq, "", 1) if sq and sq in rest else _NUMBER_RUN.sub("", rest)
+    if sq and sq in rest:
+        rest = rest.replace(sq, "", 1)
+    elif sq:  # matched as a number or fuzzily: take out the stretch of the line the value aligns with
+        where = fuzz.partial_ratio_alignment(sq, rest)
+        rest = rest[: where.dest_start] + rest[where.dest_end :]
     return len(_CJK.findall(rest)) > PROSE_CJK or len(_LETTER.findall(rest)) > PROSE_LETTERS
 
 
