@@ -17,9 +17,17 @@ import pytest
 from PIL import Image
 
 import ocr_kie.chain
+from ocr_kie import build_chain
 from ocr_kie.batch import run_batch
 from ocr_kie.cli import main
-from ocr_kie.errors import ResultEncodeError
+from ocr_kie.errors import (
+    EmptyInputError,
+    ExtractionParseError,
+    InputError,
+    InvalidImageError,
+    NoTextError,
+    ResultEncodeError,
+)
 from ocr_kie.jsonout import dumps, printable
 from ocr_kie.testing import FakeOcrEngine, ScriptedChatModel
 
@@ -52,7 +60,7 @@ def png(path: Path | bytes, shade: int = 255) -> None:
 def fake_chain(monkeypatch: pytest.MonkeyPatch, replies: list[str], *, lines=("TOTAL 9.90",), schema=None):
     """The CLI's build_chain gives the real chain over a fake OCR engine and scripted replies."""
     llm = ScriptedChatModel(replies=replies)
-    engine = FakeOcrEngine(list(lines))
+    engine = FakeOcrEngine(lines if callable(lines) else list(lines))
     real = ocr_kie.chain.build_chain
 
     def build(**kwargs: Any) -> Any:
@@ -179,3 +187,179 @@ def test_strict_json_helpers() -> None:
     cycle.append(cycle)
     with pytest.raises(ResultEncodeError, match="nested"):
         dumps(cycle)
+
+
+# ------------------------------------------------------------------ 6: empty input is an error
+
+
+def _chain(lines: Any = ("TOTAL 9.90",), replies: tuple[str, ...] = ()) -> tuple[Any, ScriptedChatModel]:
+    llm = ScriptedChatModel(replies=list(replies))
+    return build_chain(["total"], llm=llm, ocr=FakeOcrEngine(lines)), llm
+
+
+@pytest.mark.parametrize("case", ["empty list", "empty folder", "folder without images", "no text"])
+def test_empty_input_is_an_error_and_the_llm_is_not_asked(tmp_path: Path, case: str) -> None:
+    chain, llm = _chain(lines=() if case == "no text" else ("TOTAL 9.90",), replies=('{"total": "1.00"}',))
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "readme.txt").write_text("no images here")
+    png(tmp_path / "blank.png")
+    source: Any = {
+        "empty list": [],
+        "empty folder": tmp_path / "notes" / "..",  # holds only folders and a text file below
+        "folder without images": tmp_path / "notes",
+        "no text": tmp_path / "blank.png",
+    }[case]
+    if case == "empty folder":
+        source = tmp_path / "nothing"
+        source.mkdir()
+    expected = NoTextError if case == "no text" else EmptyInputError
+    with pytest.raises(expected) as info:
+        chain.invoke(source)
+    assert isinstance(info.value, InputError) and llm.calls == []
+    if case == "folder without images":
+        assert ".gif" in str(info.value) and str(tmp_path / "notes") in str(info.value)
+    if case == "no text":
+        assert "found no text" in str(info.value) and info.value.source.endswith("blank.png")
+
+
+def test_a_folder_without_images_on_the_command_line_gets_an_error_record(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "empty").mkdir()
+    png(tmp_path / "a.png")
+    png(tmp_path / "blank.png", shade=250)
+    fake_chain(monkeypatch, ['{"total": "9.90"}'], lines=lambda image: [] if image.mean() < 252 else ["TOTAL 9.90"])
+    out = tmp_path / "results.jsonl"
+    argv = [str(tmp_path / "empty"), str(tmp_path / "a.png"), str(tmp_path / "blank.png")]
+    assert main(["extract", *argv, "--keys", "total", "--output", str(out), "-q"]) == 1
+    records = {Path(r["source"]).name: r for r in strict_lines(out)}
+    assert records["empty"]["error"]["type"] == "EmptyInputError"
+    assert records["blank.png"]["error"]["type"] == "NoTextError"
+    assert records["a.png"]["values"] == {"total": "9.90"}
+
+
+def test_only_empty_folders_on_the_command_line_is_bad_usage(tmp_path: Path, monkeypatch, capsys) -> None:
+    (tmp_path / "empty").mkdir()
+    fake_chain(monkeypatch, [])
+    assert main(["extract", str(tmp_path / "empty"), "--keys", "total"]) == 2
+    assert "no images or PDFs found" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ 8: huge malformed replies
+
+
+def test_two_megabytes_of_open_braces_are_refused_with_bounded_work(monkeypatch) -> None:
+    import ocr_kie.parser as parser
+
+    reads: list[int] = []
+    real_find = parser._find_object
+
+    def counting_find(text: str, keys: Any, threshold: float) -> Any:
+        candidate, scan = real_find(text, keys, threshold)
+        reads.append(scan.budget.spent)
+        return candidate, scan
+
+    monkeypatch.setattr(parser, "_find_object", counting_find)
+    reply = '{"' * 1_000_000  # 2 MB, no JSON object anywhere
+    chain, llm = _chain(replies=(reply,) * 3)
+    with pytest.raises(ExtractionParseError) as info:
+        chain.invoke(np.full((40, 80, 3), 255, np.uint8))
+    assert info.value.attempts == 3 and len(reads) == 3
+    assert "only its first 100,000 of 2,000,000 characters were read" in str(info.value)
+    # Work per attempt is bounded by the characters read, not by the reply's length (or its square).
+    limit = parser._Budget(parser.DEFAULT_MAX_REPLY_CHARS).limit
+    assert all(spent <= limit + parser.DEFAULT_MAX_REPLY_CHARS for spent in reads), reads
+    # The re-asks send back what was read, not the megabytes.
+    assert max(len(str(m.content)) for call in llm.calls for m in call) <= parser.DEFAULT_MAX_REPLY_CHARS
+
+
+@pytest.mark.parametrize("unit", ['{"', '{"a": "', "{'", "{ ", '"}{', "<think>{", '{"a"/*"'])
+def test_reading_a_malformed_reply_is_linear_in_its_length(unit: str) -> None:
+    from ocr_kie.parser import KieOutputParser, _Budget, _find_object
+
+    spent = []
+    for n in (20_000, 40_000):
+        text = unit * (n // len(unit))
+        _, scan = _find_object(text, ["a"], 90.0)
+        spent.append(scan.budget.spent)
+        assert scan.budget.spent <= _Budget(len(text)).limit + len(text)
+    assert spent[1] <= 2.2 * spent[0] + 20_000, spent  # doubling the reply at most doubles the work
+    with pytest.raises(ExtractionParseError):
+        KieOutputParser(["a"], max_reply_chars=1_000).parse(unit * 100_000)
+
+
+def test_a_valid_object_after_the_bound_is_not_read_and_within_it_is() -> None:
+    from ocr_kie.parser import KieOutputParser
+
+    parser = KieOutputParser(["total"], max_reply_chars=50)
+    assert parser.parse('{"total": "9.90"}' + "x" * 10_000) == {"total": "9.90"}
+    with pytest.raises(ExtractionParseError, match="max_reply_chars"):
+        KieOutputParser(["total"], max_reply_chars=50).parse("x" * 60 + '{"total": "9.90"}')
+    with pytest.raises(ValueError):
+        KieOutputParser(["total"], max_reply_chars=0)
+
+
+# ------------------------------------------------------------------ 9: PDFs, GIFs, dict inputs
+
+
+def _pdf(objects: list[str]) -> bytes:
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n{body}\nendobj\n".encode())
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    out.writelines(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return out.getvalue()
+
+
+def test_a_pdf_with_no_pages_says_so_whatever_came_before(tmp_path: Path) -> None:
+    from conftest import FIXTURES
+    from ocr_kie import PPOCRLoader
+    from ocr_kie.errors import InvalidPdfError
+
+    zero = tmp_path / "zero.pdf"
+    zero.write_bytes(_pdf(["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>"]))
+    garbage = tmp_path / "garbage.pdf"
+    garbage.write_bytes(b"%PDF-1.4\nnot really\n")
+    order = [zero, FIXTURES / "encrypted.pdf", zero, garbage, zero]
+    loader = PPOCRLoader(order, engine=FakeOcrEngine(["x"]), on_error="skip")
+    assert loader.load() == []
+    reasons = [(Path(f.source).name, f.error.reason) for f in loader.failures]
+    assert reasons == [
+        ("zero.pdf", "the PDF has no pages"),
+        ("encrypted.pdf", "encrypted (password required)"),
+        ("zero.pdf", "the PDF has no pages"),
+        ("garbage.pdf", "corrupt or not a PDF"),
+        ("zero.pdf", "the PDF has no pages"),
+    ]
+    assert all(isinstance(f.error, InvalidPdfError) and "PDFium" not in str(f.error) for f in loader.failures)
+
+
+def test_an_animated_gif_gives_every_frame_as_a_page_and_folders_include_gifs(tmp_path: Path) -> None:
+    from ocr_kie import PPOCRLoader
+    from ocr_kie.images import expand_sources, iter_pages
+
+    frames = [Image.new("RGB", (60, 30), colour) for colour in ("white", "black", "red")]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    png(tmp_path / "still.png")
+    Image.new("RGB", (60, 30), "white").save(tmp_path / "still.gif")
+    pages = list(iter_pages(tmp_path / "anim.gif"))
+    assert [p.page for p in pages] == [1, 2, 3]
+    assert [tuple(p.image[0, 0]) for p in pages] == [(255, 255, 255), (0, 0, 0), (255, 0, 0)]
+    assert [p.page for p in iter_pages(tmp_path / "still.gif")] == [1]
+    assert [p.name for p in expand_sources(tmp_path)] == ["anim.gif", "still.gif", "still.png"]
+    seen: list[int] = []
+    engine = FakeOcrEngine(lambda image: seen.append(int(image.mean())) or ["x"])
+    assert [d.metadata["page"] for d in PPOCRLoader(tmp_path / "anim.gif", engine=engine).load()] == [1, 2, 3]
+    assert len(seen) == 3
+
+
+def test_a_dict_input_without_an_image_key_names_the_accepted_keys() -> None:
+    chain, llm = _chain(replies=('{"total": "1"}',))
+    with pytest.raises(InvalidImageError) as info:
+        chain.invoke({"picture": "a.png"})
+    message = str(info.value)
+    assert all(repr(k) in message for k in ("image", "source", "path", "file")) and "'picture'" in message
+    assert isinstance(info.value, InputError) and llm.calls == []

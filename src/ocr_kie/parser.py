@@ -1129,12 +1129,7 @@ class KieOutputParser(BaseOutputParser[dict[str, Any]]):
         body, unclosed_reasoning = strip_reasoning(read)
         candidate, scan = _find_object(body, keys, self.fuzzy_threshold)
         if candidate is None:
-            if len(text) > len(read):
-                scan.problems.insert(
-                    0,
-                    f"the reply has {len(text):,} characters; only the first {len(read):,} were read (max_reply_chars)",
-                )
-            raise self._no_object_error(text, body, scan, unclosed_reasoning)
+            raise self._no_object_error(text, body, scan, unclosed_reasoning, read=len(read))
 
         cleaner = _Cleaner(self.json_schema, self.fuzzy_threshold)
         values = cleaner.object(candidate.obj, self.json_schema, "", top=True)
@@ -1174,7 +1169,9 @@ class KieOutputParser(BaseOutputParser[dict[str, Any]]):
                 out.append(f"{e.json_path}: {_short(e.message)}")
         return out
 
-    def _no_object_error(self, reply: str, body: str, scan: _Scan, unclosed: bool) -> ExtractionParseError:
+    def _no_object_error(
+        self, reply: str, body: str, scan: _Scan, unclosed: bool, *, read: int
+    ) -> ExtractionParseError:
         if not reply.strip():
             errors = ["the reply is empty"]
         elif not body.strip() and unclosed:
@@ -1183,6 +1180,8 @@ class KieOutputParser(BaseOutputParser[dict[str, Any]]):
             errors = ["the JSON object in the reply is not closed (the reply was cut off?)", *scan.problems[:3]]
         else:
             errors = ["no JSON object found in the reply", *scan.problems[:3]]
+        if read < len(reply):
+            errors[0] += f" (only its first {read:,} of {len(reply):,} characters were read: max_reply_chars)"
         start = f"; the reply starts with {_short(reply.strip(), 60)!r}" if reply.strip() else ""
         return ExtractionParseError(
             f"No usable JSON object in the LLM reply: {errors[0]}{start}",
