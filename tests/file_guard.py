@@ -85,6 +85,11 @@ def _cache_dirs() -> list[str]:
         str(home / ".config" / "matplotlib"),
         str(home / ".cache" / "paddle"),
         os.environ.get("PADDLE_PDX_CACHE_HOME", "") or str(home / ".paddlex"),  # PaddleX's own cache
+        str(home / ".ipython"),  # the notebooks' kernels (created on first use)
+        str(home / ".jupyter"),
+        str(home / ".local" / "share" / "jupyter"),
+        os.environ.get("JUPYTER_RUNTIME_DIR", ""),
+        os.environ.get("IPYTHONDIR", ""),
     ]
     return [d for d in dirs if d]
 
