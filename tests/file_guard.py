@@ -130,10 +130,14 @@ class Guard:
     def allowed(self, path: str) -> bool:
         if not os.path.isabs(path):
             path = os.path.join(os.getcwd(), path)
-        for candidate in {os.path.normpath(path), os.path.realpath(path)}:
-            if any(candidate == root or candidate.startswith(root.rstrip("/") + "/") for root in self.roots):
-                return True
-        return False
+        normal = os.path.normpath(path)
+        if self._under_a_root(normal):
+            return True
+        real = os.path.realpath(path)  # a symlink into an allowed root (e.g. model files in site-packages)
+        return real != normal and self._under_a_root(real)
+
+    def _under_a_root(self, path: str) -> bool:
+        return any(path == root or path.startswith(root.rstrip("/") + "/") for root in self.roots)
 
     def check(self, path: object) -> None:
         if isinstance(path, int) or path is None:  # a file descriptor: already open

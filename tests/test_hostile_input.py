@@ -363,3 +363,20 @@ def test_a_dict_input_without_an_image_key_names_the_accepted_keys() -> None:
     message = str(info.value)
     assert all(repr(k) in message for k in ("image", "source", "path", "file")) and "'picture'" in message
     assert isinstance(info.value, InputError) and llm.calls == []
+
+
+def test_evaluation_reports_are_strict_json(tmp_path: Path) -> None:
+    from ocr_kie import evaluate
+
+    root = tmp_path / "ds"
+    (root / "images").mkdir(parents=True)
+    (root / "labels").mkdir()
+    for doc_id in ("a", "b"):
+        png(root / "images" / f"{doc_id}.png")
+        (root / "labels" / f"{doc_id}.json").write_text('{"total": "9.90"}', encoding="utf-8")
+    llm = ScriptedChatModel(replies=['{"total": "9.\ud800"}', '{"total": "9.90"}'])
+    report = evaluate(root, ["total"], ocr=FakeOcrEngine(["TOTAL 9.90"]), llm=llm, cache_dir=tmp_path / "cache")
+    paths = report.write(tmp_path / "out")
+    data = json.loads(paths["json"].read_bytes().decode("utf-8"), parse_constant=lambda name: pytest.fail(name))
+    assert data["documents"][0]["predicted"] == {"total": "9.\ufffd"}
+    assert any(e["got"] == "9.\ufffd" for e in strict_lines(paths["errors"]))
