@@ -266,7 +266,7 @@ def test_two_megabytes_of_open_braces_are_refused_with_bounded_work(monkeypatch)
     assert "only its first 100,000 of 2,000,000 characters were read" in str(info.value)
     # Work per attempt is bounded by the characters read, not by the reply's length (or its square).
     limit = parser._Budget(parser.DEFAULT_MAX_REPLY_CHARS).limit
-    assert all(spent <= limit + parser.DEFAULT_MAX_REPLY_CHARS for spent in reads), reads
+    assert all(spent <= limit + 2 * parser.DEFAULT_MAX_REPLY_CHARS for spent in reads), reads
     # The re-asks send back what was read, not the megabytes.
     assert max(len(str(m.content)) for call in llm.calls for m in call) <= parser.DEFAULT_MAX_REPLY_CHARS
 
@@ -280,7 +280,9 @@ def test_reading_a_malformed_reply_is_linear_in_its_length(unit: str) -> None:
         text = unit * (n // len(unit))
         _, scan = _find_object(text, ["a"], 90.0)
         spent.append(scan.budget.spent)
-        assert scan.budget.spent <= _Budget(len(text)).limit + len(text)
+        # The budget is checked after each step, and a failing step may be charged twice (a comment
+        # look-ahead inside a string): at most two readings of the reply beyond the limit.
+        assert scan.budget.spent <= _Budget(len(text)).limit + 2 * len(text)
     assert spent[1] <= 2.2 * spent[0] + 20_000, spent  # doubling the reply at most doubles the work
     with pytest.raises(ExtractionParseError):
         KieOutputParser(["a"], max_reply_chars=1_000).parse(unit * 100_000)

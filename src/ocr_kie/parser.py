@@ -318,7 +318,7 @@ class _Budget:
     (``{"{"{"…``) costs a bounded multiple of its length, however many ``{`` it holds.
     """
 
-    PER_CHAR = 8
+    PER_CHAR = 4
     BASE = 10_000
 
     def __init__(self, length: int) -> None:
@@ -532,6 +532,7 @@ def _join_surrogates(s: str) -> str:
         return s
 
 
+_OBJECT_CLOSE = re.compile(f"[{_OBJ_CLOSE}]")
 _BRACE_SCAN = re.compile(f'[{_OBJ_OPEN}{_OBJ_CLOSE}"\\\\]')
 
 
@@ -540,6 +541,8 @@ def _balanced_end(text: str, start: int, budget: _Budget | None = None) -> int |
     depth = 0
     in_string = False
     escaped_at = -1
+    if _OBJECT_CLOSE.search(text, start) is None:  # nothing can close it (a fast scan, in C)
+        return None
     allowed = budget.limit - budget.spent if budget is not None else len(text)
     for m in _BRACE_SCAN.finditer(text, start):
         i, c = m.start(), m.group()
