@@ -70,6 +70,12 @@ SYSTEM_FILES = (
     "/etc/ld.so.conf",
     "/etc/ld.so.conf.d",
     "/run/systemd/resolve",
+    # Jupyter's standard search path for kernels and config (looked up, used when present).
+    "/usr/local/share/jupyter",
+    "/usr/share/jupyter",
+    "/usr/local/etc/jupyter",
+    "/etc/jupyter",
+    "/etc/ipython",
 )
 
 
