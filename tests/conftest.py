@@ -1,4 +1,8 @@
-"""Shared fixtures: the rendered test images with their ground truth, and the real engines."""
+"""Shared fixtures: the rendered test images with their ground truth, and the real engines.
+
+Also the fresh-machine guard (``tests/file_guard.py``): a test that opens a file outside the repo,
+the Python installation, the installed packages, temp and cache dirs fails, naming the file.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,14 @@ import pytest
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
+from file_guard_plugin import (  # noqa: F401 - the fresh-machine guard's hooks, registered by being names here
+    pytest_collectstart,
+    pytest_configure,
+    pytest_runtest_call,
+    pytest_runtest_setup,
+    pytest_runtest_teardown,
+    pytest_sessionfinish,
+)
 from ocr_kie.ocr import OcrEngine, get_engine
 
 FIXTURES = Path(__file__).parent / "fixtures"

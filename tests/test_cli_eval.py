@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -12,18 +11,20 @@ from PIL import Image
 
 from ocr_kie.cli import main
 
-SROIE = Path(os.environ.get("OCR_KIE_SROIE", "/work/shared/datasets/sroie-train-100"))
+#: Photographed Chinese receipts shipped in the repository (nothing outside the repo is read).
+RECEIPTS = Path(__file__).resolve().parent.parent / "benchmarks" / "datasets" / "zh-kie" / "receipt"
 LABELS = {"a": {"total": "RM 15.00"}, "b": {"total": "15.00"}}
 
 
-def sroie_subset(root: Path, doc_id: str) -> Path:
-    """A temporary dataset: one real SROIE receipt and a truncated JPEG that must fail."""
+def receipt_subset(root: Path, doc_id: str) -> Path:
+    """A temporary dataset: one real photographed receipt and a truncated JPEG that must fail."""
     (root / "images").mkdir(parents=True)
     (root / "labels").mkdir()
-    shutil.copy(SROIE / "images" / f"{doc_id}.jpg", root / "images")
-    shutil.copy(SROIE / "labels" / f"{doc_id}.json", root / "labels")
-    (root / "images" / "broken.jpg").write_bytes((SROIE / "images" / f"{doc_id}.jpg").read_bytes()[:600])
-    (root / "labels" / "broken.json").write_text('{"date": "01/01/2018", "total": "1.00"}', encoding="utf-8")
+    shutil.copy(RECEIPTS / "images" / f"{doc_id}.jpg", root / "images")
+    shutil.copy(RECEIPTS / "labels" / f"{doc_id}.json", root / "labels")
+    (root / "images" / "broken.jpg").write_bytes((RECEIPTS / "images" / f"{doc_id}.jpg").read_bytes()[:600])
+    label = {"日期": "2025.01.01", "合计金额": "1.00"}
+    (root / "labels" / "broken.json").write_text(json.dumps(label, ensure_ascii=False), encoding="utf-8")
     return root
 
 
@@ -39,19 +40,19 @@ def small_dataset(root: Path) -> Path:
 
 @pytest.mark.timeout(1800)  # about a minute on 2 idle cores; far more when the machine is shared
 def test_eval_real_run_then_rerun_from_the_caches(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = sroie_subset(tmp_path / "sroie", "X51005361907")
+    root = receipt_subset(tmp_path / "receipts", "receipt-000")
     out, cache = tmp_path / "out", tmp_path / "cache"
-    command = ["eval", str(root), "--keys", "total", "--out", str(out), "--cache-dir", str(cache), "-q"]
+    command = ["eval", str(root), "--keys", "合计金额", "--out", str(out), "--cache-dir", str(cache), "-q"]
     assert main(command) == 1  # the broken receipt failed; the other was evaluated
     captured = capsys.readouterr()
     assert "| key | labelled | exact | lenient | ANLS | precision | recall | F1 | OCR ceiling |" in captured.out
-    assert "| total | 2/2 |" in captured.out and "broken: ocr InvalidImageError" in captured.out
-    assert "| date |" not in captured.out
+    assert "| 合计金额 | 2/2 |" in captured.out and "broken: ocr InvalidImageError" in captured.out
+    assert "| 日期 |" not in captured.out
     assert "report.json" in captured.err
     assert {p.name for p in out.iterdir()} == {"report.json", "report.md", "per_key.png", "errors.jsonl"}
     first = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert first["cache"]["ocr_hits"] == 0 and first["cache"]["llm_hits"] == 0
-    assert first["ceiling"]["per_key"]["total"]["fuzzy"] == 1.0
+    assert first["ceiling"]["per_key"]["合计金额"]["fuzzy"] == 1.0
     assert first["settings"]["ocr"] == "paddle" and first["settings"]["llm"].endswith(".gguf")
 
     assert main(command) == 1

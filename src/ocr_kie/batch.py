@@ -8,6 +8,12 @@ Each document becomes one record, written as one line and flushed as soon as it 
 With ``return_details=True`` chains the record is ``{"source": ..., **details}`` (``values``,
 ``evidence``, ``usage`` …).
 
+**Every record is strict JSON** (valid UTF-8, no ``NaN``/``Infinity``; see :mod:`ocr_kie.jsonout`):
+a file name that is not valid UTF-8 is written with its bad bytes as ``\\xNN`` (in ``"source"``
+and in messages alike), a lone surrogate in a value as U+FFFD; a result that cannot be written
+(``Infinity``, an integer of thousands of digits) becomes that document's error record
+(:class:`~ocr_kie.errors.ResultEncodeError`), so the run goes on and a resume retries it.
+
 **Resuming.** Running again with the same results file skips the documents already there with
 values, and tries again the ones recorded with an error (their old error records are removed, so
 the file never holds two records of one document). Documents are keyed by their absolute path.
@@ -42,8 +48,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ocr_kie.errors import LlmConfigError, MissingDependencyError, ModelFilesNotFoundError, OcrKieError
+from ocr_kie.errors import (
+    LlmConfigError,
+    MissingDependencyError,
+    ModelFilesNotFoundError,
+    OcrKieError,
+    ResultEncodeError,
+)
 from ocr_kie.images import Source, expand_sources, source_name
+from ocr_kie.jsonout import dumps as strict_dumps
+from ocr_kie.jsonout import printable
 from ocr_kie.secrets import redact_data
 
 logger = logging.getLogger(__name__)
@@ -134,11 +148,13 @@ class BatchInterrupted(KeyboardInterrupt):
 def source_key(source: Source) -> str:
     """The key (and the ``"source"`` of the record) of a document: its absolute, normalised path.
 
-    Other sources (bytes, images) are keyed by :func:`ocr_kie.images.source_name`.
+    Other sources (bytes, images) are keyed by :func:`ocr_kie.images.source_name`. Bytes of a
+    file name that are not UTF-8 are written ``\\xNN`` (see :func:`ocr_kie.jsonout.printable`),
+    as the record says it.
     """
     if isinstance(source, (str, os.PathLike)):
-        return os.path.abspath(os.path.expanduser(os.fspath(source)))
-    return source_name(source)
+        return printable(os.path.abspath(os.path.expanduser(os.fsdecode(source))))
+    return printable(source_name(source))
 
 
 def error_record(source: str, error: BaseException) -> dict[str, Any]:
@@ -150,22 +166,15 @@ def error_record(source: str, error: BaseException) -> dict[str, Any]:
     return {"source": source, "error": info}
 
 
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "model_dump"):
-        return value.model_dump()
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    return str(value)
-
-
 def dumps(record: dict[str, Any]) -> str:
-    """One record as one JSON line (UTF-8 text, non-ASCII unescaped), with the newline."""
+    """One record as one line of strict JSON (UTF-8 text, non-ASCII unescaped), with the newline.
+
+    Raises:
+        ResultEncodeError: The record holds ``NaN``/``Infinity``, an integer too long to write, or
+            a cycle (see :func:`ocr_kie.jsonout.strict`).
+    """
     record = redact_data(record)  # known secrets never reach a results file (issue 12, finding 4)
-    return json.dumps(record, ensure_ascii=False, default=_json_default) + "\n"
+    return strict_dumps(record) + "\n"
 
 
 def _is_record(value: Any) -> bool:
@@ -381,12 +390,12 @@ def run_batch(
     outcomes = _results(chain, todo, workers, config)
     try:
         for key, outcome in outcomes:
-            record = _record(key, outcome)
+            record, error = _record(key, outcome)
             with bar.external_write_mode(file=sink.stream) if writes_to_terminal else nullcontext():
                 sink.write(record)
-            if "error" in record:
+            if error is not None:
                 summary.failed += 1
-                summary.failures.append((key, outcome))  # type: ignore[arg-type]
+                summary.failures.append((key, error))
             else:
                 summary.succeeded += 1
             bar.update(1)
@@ -412,14 +421,23 @@ def _unique(sources: list[Source]) -> list[tuple[str, Source]]:
     return out
 
 
-def _record(key: str, outcome: Any) -> dict[str, Any]:
+def _record(key: str, outcome: Any) -> tuple[dict[str, Any], BaseException | None]:
+    """The document's record, always writable (one that cannot be written becomes its error record), and its error."""
     if isinstance(outcome, BaseException):
-        return error_record(key, outcome)
+        return error_record(key, outcome), outcome
     if isinstance(outcome, dict) and isinstance(outcome.get("values"), dict):
-        return {"source": key, **outcome}
-    if isinstance(outcome, dict):
-        return {"source": key, "values": outcome}
-    return error_record(key, TypeError(f"the chain returned {type(outcome).__name__}, not a dict"))
+        record = {"source": key, **outcome}
+    elif isinstance(outcome, dict):
+        record = {"source": key, "values": outcome}
+    else:
+        error = TypeError(f"the chain returned {type(outcome).__name__}, not a dict")
+        return error_record(key, error), error
+    try:
+        dumps(record)
+    except ResultEncodeError as e:
+        logger.warning("%s: the result cannot be written (%s); recording it as an error", key, e)
+        return error_record(key, e), e
+    return record, None
 
 
 def _results(

@@ -39,12 +39,14 @@ from ocr_kie.decoding import (
     flat_schema,
     options_for_keys,
 )
+from ocr_kie.errors import EmptyInputError, InvalidImageError, NoTextError
 from ocr_kie.examples import BudgetedExampleSelector, Example, Relevance, lexical_relevance, load_examples
 from ocr_kie.grounding import drop_ungrounded, ground, without_instructions
+from ocr_kie.images import source_name
 from ocr_kie.llms import LlamaCppChatModel, bind_schema, context_window, resolve_llm, token_counter, with_llm_errors
 from ocr_kie.loader import PPOCRLoader
 from ocr_kie.ocr import OcrEngine, get_engine
-from ocr_kie.parser import ExtractionParseError, KieOutputParser, schema_from_spec
+from ocr_kie.parser import DEFAULT_MAX_REPLY_CHARS, ExtractionParseError, KieOutputParser, schema_from_spec
 from ocr_kie.prompts import SYSTEM_PROMPT, as_messages, build_prompt, document_turns, example_turn_group
 
 logger = logging.getLogger(__name__)
@@ -69,6 +71,7 @@ class ExtractionConfig(BaseModel):
     context_window: int | None = Field(default=None, gt=0)
     max_message_chars: int | None = Field(default=None, gt=0)
     max_tokens: int = Field(default=256, gt=0)
+    max_reply_chars: int = Field(default=DEFAULT_MAX_REPLY_CHARS, gt=0)
     system_prompt: str = SYSTEM_PROMPT
     relevance: Callable[[str, Sequence[str]], list[float]] = lexical_relevance
     strategy: Strategy = "auto"
@@ -100,7 +103,7 @@ class KieExtractor:
     ) -> None:
         self.config = config or ExtractionConfig()
         self.schema = schema_from_spec(spec)
-        self.parser = KieOutputParser(schema=self.schema)
+        self.parser = KieOutputParser(schema=self.schema, max_reply_chars=self.config.max_reply_chars)
         self.examples = list(examples)
         self.llm = llm
         self._ocr = ocr
@@ -133,12 +136,22 @@ class KieExtractor:
         return self._ocr
 
     def documents(self, source: Any) -> dict[str, Any]:
-        """OCR the input (or take the given Documents): ``{"docs", "ocr_seconds"}``."""
+        """OCR the input (or take the given Documents): ``{"docs", "ocr_seconds"}``.
+
+        Raises:
+            InvalidImageError: A dict input without an image key (the message names the keys).
+            EmptyInputError: Nothing to read (``[]``, a folder with no image or PDF).
+            NoTextError: The OCR found no text: the LLM is not asked (it would only guess).
+        """
         start = time.perf_counter()
         if isinstance(source, Mapping) and not isinstance(source, Document):
             found = [source[k] for k in _SOURCE_KEYS if k in source]
             if not found:
-                raise ValueError(f"a dict input needs one of the keys {list(_SOURCE_KEYS)}, got {sorted(source)}")
+                keys = ", ".join(repr(k) for k in _SOURCE_KEYS)
+                raise InvalidImageError(
+                    f"a dict input needs one of the keys {keys} naming the image, got {sorted(map(str, source))}",
+                    source="<dict>",
+                )
             source = found[0]
         if isinstance(source, Document):
             docs = [source]
@@ -146,6 +159,14 @@ class KieExtractor:
             docs = list(source)
         else:
             docs = PPOCRLoader(source, engine=self.engine, cache=self.cache).load()
+        if not docs:
+            raise EmptyInputError("nothing to read (an empty list of sources)", source=_input_name(source))
+        if not any(d.page_content.strip() for d in docs):
+            pages = "the page" if len(docs) == 1 else f"any of the {len(docs)} pages"
+            raise NoTextError(
+                f"the OCR found no text on {pages}; the LLM was not asked",
+                source=str(docs[0].metadata.get("source", _input_name(source))),
+            )
         return {"docs": docs, "ocr_seconds": time.perf_counter() - start}
 
     def _ocr_text(self, image: Any) -> str:
@@ -323,7 +344,8 @@ class _Attempts:
             self.values = self.extractor.parser.parse(text)
         except ExtractionParseError as e:
             self.errors = e.errors
-            self.messages += [AIMessage(text), HumanMessage(self.extractor.parser.retry_message(e))]
+            said = text[: self.extractor.config.max_reply_chars]  # what was read of it goes back, not megabytes
+            self.messages += [AIMessage(said), HumanMessage(self.extractor.parser.retry_message(e))]
 
     def result(self) -> dict[str, Any]:
         """The grounded values (or details), or the error carrying every reply."""
@@ -389,6 +411,12 @@ def ocr_summary(docs: Sequence[Document]) -> list[dict[str, Any]]:
     ]
 
 
+def _input_name(source: Any) -> str:
+    if isinstance(source, (list, tuple)):
+        return f"<{type(source).__name__} of {len(source)} sources>"
+    return source_name(source)
+
+
 def resolve_strategy(strategy: str, llm: BaseChatModel, schema: Mapping[str, Any]) -> str:
     """``"fewshot"`` or ``"grounded"`` for this model and schema.
 
@@ -429,6 +457,7 @@ def build_chain(
     context_window: int | None = None,
     max_message_chars: int | None = None,
     max_tokens: int | None = None,
+    max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS,
     system_prompt: str = SYSTEM_PROMPT,
     relevance: Relevance = lexical_relevance,
     strategy: Strategy = "auto",
@@ -461,6 +490,9 @@ def build_chain(
         context_window: The model's context size in tokens, when it is not known.
         max_message_chars: Split OCR text over several turns so no message exceeds this.
         max_tokens: The most tokens an answer may take (default: derived from the keys).
+        max_reply_chars: The most characters of a reply the parser reads (default 100,000): a
+            server that sends megabytes of garbage is refused in linear time, and only this much
+            of a bad reply goes back to the model with the re-ask.
         system_prompt: The task and the rules.
         relevance: Ranks examples against the document (default: character-bigram similarity).
         strategy: ``"grounded"``: each value is chosen among the page's candidates (local models:
@@ -495,6 +527,7 @@ def build_chain(
         context_window=context_window,
         max_message_chars=max_message_chars,
         max_tokens=tokens,
+        max_reply_chars=max_reply_chars,
         system_prompt=system_prompt,
         relevance=relevance,
         strategy=strategy,

@@ -8,11 +8,14 @@ Errors carry their context as attributes (the source, the page, …) besides the
     │   ├── SourceNotFoundError    a path that does not exist (also a FileNotFoundError)
     │   ├── InvalidImageError      empty, not an image, truncated or undecodable
     │   ├── ImageTooLargeError     absurd dimensions (a decompression bomb)
-    │   └── InvalidPdfError        encrypted, corrupt or unrenderable PDF
+    │   ├── InvalidPdfError        encrypted, corrupt or unrenderable PDF (or one with no pages)
+    │   └── EmptyInputError        nothing to read: ``[]``, a folder or glob with no image or PDF
+    │       └── NoTextError        the OCR found no text on the page(s): the LLM is not asked
     ├── OcrEngineError             the OCR engine failed; ``.engine``, ``.source``
     │   └── ModelFilesNotFoundError  model files missing from the installed wheels
     ├── ExtractionParseError       no usable answer from the LLM; ``.reply``, ``.errors``, ``.attempts``
     │                              (also LangChain's OutputParserException)
+    ├── ResultEncodeError          a result cannot be written as strict JSON; ``.path`` (a ValueError)
     ├── MissingDependencyError     an optional package is not installed (also an ImportError)
     ├── LlmConfigError             a bad ``llm=`` spec, model file or credentials; ``.spec`` (a ValueError)
     │   └── LlmModelNotFoundError  the GGUF file does not exist (also a FileNotFoundError)
@@ -44,6 +47,7 @@ from langchain_core.exceptions import (
 )
 
 __all__ = [
+    "EmptyInputError",
     "ExtractionParseError",
     "ImageTooLargeError",
     "InputError",
@@ -61,8 +65,10 @@ __all__ = [
     "LlmTimeoutError",
     "MissingDependencyError",
     "ModelFilesNotFoundError",
+    "NoTextError",
     "OcrEngineError",
     "OcrKieError",
+    "ResultEncodeError",
     "SourceNotFoundError",
 ]
 
@@ -121,7 +127,18 @@ class ImageTooLargeError(InputError):
 
 
 class InvalidPdfError(InputError):
-    """The PDF is encrypted, corrupt, or a page cannot be rendered."""
+    """The PDF is encrypted, corrupt, has no pages, or a page cannot be rendered."""
+
+
+class EmptyInputError(InputError):
+    """There is nothing to read: an empty list, or a folder or glob pattern with no image or PDF in it.
+
+    Raised instead of asking the LLM about no text (which would return its guesses as values).
+    """
+
+
+class NoTextError(EmptyInputError):
+    """The OCR found no text on the page(s) (a blank page, a photo): the LLM is not asked."""
 
 
 class OcrEngineError(OcrKieError, RuntimeError):
@@ -205,6 +222,25 @@ class ExtractionParseError(OcrKieError, OutputParserException):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_unpickle_error, (type(self), self.args[0], dict(self.__dict__)))
+
+
+class ResultEncodeError(OcrKieError, ValueError):
+    """A result cannot be written as strict JSON: ``NaN``/``Infinity``, an integer too long, a cycle.
+
+    A batch writes the document's error record instead (with this error), so the run goes on.
+
+    Attributes:
+        path: The JSON path of the value, e.g. ``"$.values.total"``.
+        reason: What is wrong with it.
+    """
+
+    def __init__(self, reason: str, *, path: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cannot write {path} as strict JSON: {reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_unpickle_llm_error, (type(self), self.args[0], dict(self.__dict__)))
 
 
 class MissingDependencyError(OcrKieError, ImportError):

@@ -3,9 +3,11 @@ RGB page images, with a clear :class:`~ocr_kie.errors.InputError` for anything u
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import os
+import re
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -14,7 +16,13 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
-from ocr_kie.errors import ImageTooLargeError, InvalidImageError, InvalidPdfError, SourceNotFoundError
+from ocr_kie.errors import (
+    EmptyInputError,
+    ImageTooLargeError,
+    InvalidImageError,
+    InvalidPdfError,
+    SourceNotFoundError,
+)
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -23,7 +31,10 @@ if TYPE_CHECKING:
 Source = Union[str, os.PathLike, bytes, "Image.Image", np.ndarray]
 
 #: File extensions read from directories (other files there are ignored).
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"})
+#: Formats whose frames are pages: multi-page TIFFs, and animated GIFs, WebPs and PNGs (APNG), so
+#: that text shown in any frame is read (a still image has one frame: one page).
+MULTI_FRAME_FORMATS = frozenset({"TIFF", "GIF", "WEBP", "PNG"})
 PDF_SUFFIXES = frozenset({".pdf"})
 
 #: Default pixel limit per image or rendered page (about 15k x 12k): larger is treated as a bomb.
@@ -64,8 +75,10 @@ def source_name(source: Source) -> str:
 def expand_sources(sources: Source | Sequence[Source]) -> list[Source]:
     """Expand directories and glob patterns into sorted file paths; other sources pass through.
 
-    A path that does not exist is kept as it is, so that reading it reports the error for that
-    source alone (and a batch can go on without it).
+    A path that does not exist, and a directory with no image or PDF in it, are kept as they are,
+    so that reading them reports the error for that source alone (and a batch records it and goes
+    on without it): :class:`~ocr_kie.errors.SourceNotFoundError` and
+    :class:`~ocr_kie.errors.EmptyInputError`.
     """
     if isinstance(sources, (str, os.PathLike, bytes, bytearray, np.ndarray)) or not isinstance(sources, Sequence):
         sources = [sources]  # type: ignore[list-item]
@@ -76,9 +89,10 @@ def expand_sources(sources: Source | Sequence[Source]) -> list[Source]:
             continue
         path = Path(source).expanduser()
         if path.is_dir():
-            out.extend(
-                sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES | PDF_SUFFIXES)
+            found = sorted(
+                p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES | PDF_SUFFIXES
             )
+            out.extend(found or [source])  # an empty folder: its own error when read
         elif not path.exists() and glob.has_magic(os.fspath(source)):
             matches = sorted(glob.glob(os.path.expanduser(os.fspath(source)), recursive=True))
             out.extend([Path(m) for m in matches if Path(m).is_file()] or [source])
@@ -92,8 +106,9 @@ def iter_pages(
 ) -> Iterator[PageImage]:
     """Read a single source into RGB page images.
 
-    Images give one page (multi-frame TIFFs one per frame), PDFs one per page rendered at
-    ``dpi``. EXIF orientation is applied.
+    Images give one page; multi-frame TIFFs and animated GIFs, WebPs and PNGs one per frame
+    (:data:`MULTI_FRAME_FORMATS`); PDFs one per page rendered at ``dpi``. EXIF orientation is
+    applied.
 
     Args:
         source: A file path, bytes, a PIL image or an RGB/grayscale ``uint8`` array.
@@ -106,7 +121,8 @@ def iter_pages(
         SourceNotFoundError: The path does not exist (or a glob matched nothing).
         InvalidImageError: Empty, not an image, or undecodable data.
         ImageTooLargeError: More pixels than ``max_pixels``.
-        InvalidPdfError: An encrypted or corrupt PDF.
+        InvalidPdfError: An encrypted or corrupt PDF, or one with no pages.
+        EmptyInputError: A directory (with no image or PDF in it).
     """
     name = name or source_name(source)
     if isinstance(source, np.ndarray):
@@ -132,6 +148,7 @@ def read_bytes(source: str | os.PathLike | bytes | bytearray | memoryview, name:
 
     Raises:
         SourceNotFoundError: The path does not exist.
+        EmptyInputError: The path is a directory (with no image or PDF in it; see :func:`expand_sources`).
         InvalidImageError: Not a regular file, unreadable, or empty.
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
@@ -141,6 +158,9 @@ def read_bytes(source: str | os.PathLike | bytes | bytearray | memoryview, name:
         if not path.exists():
             what = "no file matches this pattern" if glob.has_magic(os.fspath(source)) else "no such file"
             raise SourceNotFoundError(what, source=name)
+        if path.is_dir():
+            kinds = ", ".join(sorted(IMAGE_SUFFIXES | PDF_SUFFIXES))
+            raise EmptyInputError(f"a folder with no image or PDF in it (looked for {kinds})", source=name)
         if not path.is_file():
             raise InvalidImageError("not a regular file", source=name)
         try:
@@ -171,7 +191,7 @@ def _image_pages(data: bytes, name: str, max_pixels: int) -> Iterator[PageImage]
 
 
 def _pil_pages(image: Image.Image, name: str, max_pixels: int) -> Iterator[PageImage]:
-    frames = getattr(image, "n_frames", 1) if getattr(image, "format", None) == "TIFF" else 1
+    frames = getattr(image, "n_frames", 1) if getattr(image, "format", None) in MULTI_FRAME_FORMATS else 1
     for index in range(frames):
         if frames > 1:
             image.seek(index)
@@ -248,8 +268,7 @@ def _pdf_pages(data: bytes, name: str, dpi: int, max_pixels: int) -> Iterator[Pa
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
-        reason = "encrypted (password required)" if "password" in str(e).lower() else f"corrupt or not a PDF ({e})"
-        raise InvalidPdfError(reason, source=name) from e
+        raise InvalidPdfError(_pdf_load_failure(pdfium, data), source=name) from e
     try:
         if len(document) == 0:
             raise InvalidPdfError("the PDF has no pages", source=name)
@@ -269,6 +288,43 @@ def _pdf_pages(data: bytes, name: str, dpi: int, max_pixels: int) -> Iterator[Pa
             yield PageImage(name, index + 1, _bitmap_to_rgb(image, mode))
     finally:
         document.close()
+
+
+#: PDFium's load error codes (``FPDF_GetLastError``) and what they mean for a user.
+_PDFIUM_ERRORS = {
+    2: "the file cannot be read",
+    3: "corrupt or not a PDF",
+    4: "encrypted (password required)",
+    5: "encrypted with an unsupported security handler",
+    6: "its page tree cannot be read",
+}
+_PAGE_TREE = re.compile(rb"/Type\s*/Pages\b")
+_PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+
+
+def _pdf_load_failure(pdfium: Any, data: bytes) -> str:
+    """Why PDFium could not open ``data``.
+
+    PDFium's last error outlives the call that set it, and some failures (a PDF with no pages) set
+    none: the error of an earlier file would be reported ("PDFium: Success", or "password" after
+    an encrypted file). So the code is first set to a known value by a failing load of a stub,
+    and the document is loaded again: only a code that changed is this document's.
+    """
+    primer = 3  # the stub is not a PDF: "data format error"
+    with contextlib.suppress(pdfium.PdfiumError):
+        pdfium.PdfDocument(b"%PDF-1.4\n%%EOF\n")
+    code = None
+    try:
+        pdfium.PdfDocument(data).close()
+    except pdfium.PdfiumError as e:
+        code = getattr(e, "err_code", None)
+    else:
+        return "cannot be opened (PDFium failed once, then read it: try again)"
+    if code == 4 or (code in (primer, 0, None) and b"/Encrypt" in data):
+        return _PDFIUM_ERRORS[4]
+    if code in (primer, 0, None) and _PAGE_TREE.search(data) and not _PAGE.search(data):
+        return "the PDF has no pages"
+    return _PDFIUM_ERRORS.get(code, "corrupt or not a PDF")  # type: ignore[arg-type]
 
 
 def _bitmap_to_rgb(array: np.ndarray, mode: str) -> np.ndarray:

@@ -34,6 +34,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ from jsonschema.exceptions import SchemaError, ValidationError
 from langchain_core.messages import BaseMessage
 from langchain_core.output_parsers import BaseOutputParser
 from langchain_core.outputs import ChatGeneration
-from pydantic import BaseModel, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr
 from rapidfuzz import fuzz
 
 from ocr_kie.errors import ExtractionParseError
@@ -68,6 +69,8 @@ KeySpec = Sequence[str] | Mapping[str, Any] | type[BaseModel]
 _MAX_LISTED_ERRORS = 8
 _MAX_ERROR_CHARS = 300
 _MAX_OBJECT_STARTS = 64  # '{' positions tried per reply: bounds the work on pathological replies
+#: Default of :attr:`KieOutputParser.max_reply_chars`: the most of a reply that is read.
+DEFAULT_MAX_REPLY_CHARS = 100_000
 
 
 # --------------------------------------------------------------------------------------------
@@ -231,12 +234,37 @@ def _effective_schema(schema: dict[str, Any], enforce_required: bool) -> dict[st
 # --------------------------------------------------------------------------------------------
 
 _THINK_TAGS = r"think|thinking|reasoning"
-_THINK_BLOCK = re.compile(rf"<({_THINK_TAGS})\s*>.*?</\1\s*>", re.S | re.I)
+_THINK_OPEN_TAG = re.compile(rf"<({_THINK_TAGS})\s*>", re.I)
 _THINK_OPEN = re.compile(rf"<(?:{_THINK_TAGS})\s*>", re.I)
 _THINK_CLOSE = re.compile(rf"</(?:{_THINK_TAGS})\s*>", re.I)
 # A fence opens at the start of a line (so "```" inside a JSON string value is not one) and closes
 # at the next "```" or at the end of a cut-off reply.
 _FENCE = re.compile(r"^[ \t]*```[ \t]*[A-Za-z0-9_+.-]*[ \t]*\r?\n?(.*?)(?:```|\Z)", re.S | re.M)
+
+
+def _drop_closed_blocks(text: str) -> str:
+    """Remove each ``<tag>…</tag>`` reasoning block, left to right, in one pass (linear time).
+
+    A tag found unclosed once is not looked for again: a later one of the same name has no close
+    either (a regex ``<tag>.*?</tag>`` retried at every unclosed tag would take quadratic time).
+    """
+    out: list[str] = []
+    pos = search_from = 0
+    unclosed: set[str] = set()
+    while True:
+        opened = _THINK_OPEN_TAG.search(text, search_from)
+        if opened is None:
+            break
+        tag = opened.group(1).lower()
+        close = None if tag in unclosed else re.compile(rf"</{tag}\s*>", re.I).search(text, opened.end())
+        if close is None:
+            unclosed.add(tag)
+            search_from = opened.end()
+            continue
+        out.append(text[pos : opened.start()])
+        pos = search_from = close.end()
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def strip_reasoning(text: str) -> tuple[str, bool]:
@@ -251,7 +279,7 @@ def strip_reasoning(text: str) -> tuple[str, bool]:
     Returns:
         The remaining text, and whether an unclosed reasoning block was cut off.
     """
-    text = _THINK_BLOCK.sub("", text)
+    text = _drop_closed_blocks(text)
     closes = list(_THINK_CLOSE.finditer(text))
     if closes:
         text = text[closes[-1].end() :]
@@ -276,6 +304,31 @@ _STRICT = json.JSONDecoder(parse_float=_RawNumber, parse_int=_RawNumber, parse_c
 
 class _RepairError(ValueError):
     """The lenient parser gave up; the message says where and why."""
+
+
+class _OutOfBudget(_RepairError):
+    """The reply took more work than its length allows: scanning stops (the parser stays linear)."""
+
+
+class _Budget:
+    """Characters of work allowed for finding the object in one reply: a multiple of its length.
+
+    Every step that reads part of the reply (a strict decode, a repair attempt, a brace scan, a
+    comment or whitespace look-ahead) spends what it read, so a reply that is no JSON at all
+    (``{"{"{"…``) costs a bounded multiple of its length, however many ``{`` it holds.
+    """
+
+    PER_CHAR = 4
+    BASE = 10_000
+
+    def __init__(self, length: int) -> None:
+        self.limit = self.PER_CHAR * length + self.BASE
+        self.spent = 0
+
+    def spend(self, n: int) -> None:
+        self.spent += max(n, 0)
+        if self.spent > self.limit:
+            raise _OutOfBudget(f"gave up after reading {self.spent:,} characters (the reply is not repairable JSON)")
 
 
 _OBJ_OPEN, _OBJ_CLOSE = "{\uff5b", "}\uff5d"  # { ｛   } ｝
@@ -314,9 +367,10 @@ class _Lenient:
     well-quoted values are kept. It never closes an object the reply left open.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, budget: _Budget | None = None) -> None:
         self.text = text
         self.n = len(text)
+        self.budget = budget or _Budget(len(text))
 
     def fail(self, pos: int, what: str) -> _RepairError:
         snippet = self.text[pos : pos + 20]
@@ -325,6 +379,7 @@ class _Lenient:
     def skip(self, i: int) -> tuple[int, bool]:
         """Skip whitespace and // or /* */ comments; also report whether a newline was skipped."""
         newline = False
+        start = i
         while i < self.n:
             c = self.text[i]
             if c.isspace():
@@ -336,10 +391,12 @@ class _Lenient:
             elif self.text.startswith("/*", i):
                 end = self.text.find("*/", i + 2)
                 if end < 0:
+                    self.budget.spend(self.n - start)
                     raise self.fail(i, "unclosed comment")
                 i = end + 2
             else:
                 break
+        self.budget.spend(i - start)
         return i, newline
 
     def value(self, i: int, depth: int) -> tuple[Any, int]:
@@ -406,17 +463,27 @@ class _Lenient:
         j = i
         while j < self.n and self.text[j] not in _COLONS:
             if self.text[j] in _BARE_KEY_FORBIDDEN:
+                self.budget.spend(j - i)
                 raise self.fail(j, "expected a key")
             j += 1
+        self.budget.spend(j - i)
         key = self.text[i:j].strip()
         if not key or j >= self.n:
             raise self.fail(i, "expected a key")
         return key, j
 
     def string(self, i: int) -> tuple[str, int]:
+        start = i
+        try:
+            return self._string(i)
+        finally:
+            self.budget.spend(self._reached - start)
+
+    def _string(self, i: int) -> tuple[str, int]:
         closers = _QUOTES[self.text[i]]
         buf: list[str] = []
         i += 1
+        self._reached = self.n  # where the scan got to (the end, unless it returns earlier)
         while i < self.n:
             c = self.text[i]
             if c == "\\" and i + 1 < self.n:
@@ -433,6 +500,7 @@ class _Lenient:
                 # A quote closes the string only where JSON syntax may follow; otherwise it is a
                 # quote inside the value ('O'Reilly', "the "best" shop").
                 if j >= self.n or self.text[j] in _AFTER_STRING or (newline and self.text[j] in _QUOTES):
+                    self._reached = i + 1
                     return _join_surrogates("".join(buf)), i + 1
             buf.append(c)
             i += 1
@@ -442,6 +510,7 @@ class _Lenient:
         j = i
         while j < self.n and self.text[j] not in _BARE_VALUE_END:
             j += 1
+        self.budget.spend(j - i)
         token = self.text[i:j].strip()
         if not token:
             raise self.fail(i, "expected a value")
@@ -463,16 +532,22 @@ def _join_surrogates(s: str) -> str:
         return s
 
 
+_OBJECT_CLOSE = re.compile(f"[{_OBJ_CLOSE}]")
 _BRACE_SCAN = re.compile(f'[{_OBJ_OPEN}{_OBJ_CLOSE}"\\\\]')
 
 
-def _balanced_end(text: str, start: int) -> int | None:
+def _balanced_end(text: str, start: int, budget: _Budget | None = None) -> int | None:
     """The index after the brace that closes the one at ``start`` ("…" strings skipped), or None."""
     depth = 0
     in_string = False
     escaped_at = -1
+    if _OBJECT_CLOSE.search(text, start) is None:  # nothing can close it (a fast scan, in C)
+        return None
+    allowed = budget.limit - budget.spent if budget is not None else len(text)
     for m in _BRACE_SCAN.finditer(text, start):
         i, c = m.start(), m.group()
+        if i - start > allowed and budget is not None:
+            budget.spend(i - start)  # raises: out of budget
         if i == escaped_at:
             continue
         if in_string:
@@ -487,7 +562,11 @@ def _balanced_end(text: str, start: int) -> int | None:
         elif c in _OBJ_CLOSE:
             depth -= 1
             if depth == 0:
+                if budget is not None:
+                    budget.spend(i + 1 - start)
                 return i + 1
+    if budget is not None:
+        budget.spend(len(text) - start)
     return None
 
 
@@ -509,29 +588,42 @@ class _Candidate:
 
 @dataclass
 class _Scan:
+    budget: _Budget
     candidates: list[_Candidate] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    starts: int = 0  # '{' positions tried
+    gave_up: bool = False
 
 
-def _parse_object_at(text: str, start: int, balanced: int | None) -> tuple[dict[str, Any], int, bool]:
+def _parse_object_at(
+    text: str, start: int, balanced: int | None, budget: _Budget | None = None
+) -> tuple[dict[str, Any], int, bool]:
     """Parse the object starting at ``text[start]``: strict JSON, then repaired, then Python.
 
     ``balanced`` is :func:`_balanced_end` of ``start``: the span ``ast.literal_eval`` gets.
+    Raises :class:`_OutOfBudget` when ``budget`` runs out.
     """
+    budget = budget or _Budget(len(text))
     if text[start] == "{":
         try:
             obj, end = _STRICT.raw_decode(text, start)
+        except json.JSONDecodeError as e:
+            budget.spend(e.pos - start)
         except (ValueError, RecursionError):
-            pass
+            budget.spend(len(text) - start)
         else:
+            budget.spend(end - start)
             if isinstance(obj, dict):
                 return obj, end, False
     try:
-        obj, end = _Lenient(text).object(start)
+        obj, end = _Lenient(text, budget).object(start)
         return obj, end, True
+    except _OutOfBudget:
+        raise
     except (_RepairError, RecursionError) as e:
         error = e
     if balanced is not None and text[start] == "{":
+        budget.spend(balanced - start)
         try:
             obj = ast.literal_eval(text[start:balanced])
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -546,17 +638,24 @@ _OBJECT_START = re.compile(f"[{_OBJ_OPEN}]")
 
 
 def _scan(text: str, scan: _Scan) -> None:
-    """Collect every top-level object in ``text``, left to right."""
+    """Collect every top-level object in ``text``, left to right, within ``scan.budget``."""
     i = 0
     unclosed = False
     for _ in range(_MAX_OBJECT_STARTS):
+        if scan.gave_up:
+            return
         match = _OBJECT_START.search(text, i)
         if match is None:
             return
         start = match.start()
-        balanced = _balanced_end(text, start)
+        scan.starts += 1
         try:
-            obj, end, repaired = _parse_object_at(text, start, balanced)
+            balanced = _balanced_end(text, start, scan.budget)
+            obj, end, repaired = _parse_object_at(text, start, balanced, scan.budget)
+        except _OutOfBudget as e:
+            scan.gave_up = True
+            scan.problems.insert(0, f"stopped reading the reply at offset {start}: {e}")
+            return
         except (_RepairError, RecursionError) as e:
             scan.problems.append(f"could not read the JSON object starting at offset {start}: {e}")
             if balanced is None:
@@ -571,7 +670,7 @@ def _scan(text: str, scan: _Scan) -> None:
 
 def _find_object(text: str, keys: Sequence[str], threshold: float) -> tuple[_Candidate | None, _Scan]:
     """Find the reply's JSON object; see the module docstring for the rule with several objects."""
-    scan = _Scan()
+    scan = _Scan(_Budget(len(text)))
     for fenced in _FENCE.findall(text):
         _scan(fenced, scan)
     _scan(text, scan)
@@ -664,10 +763,31 @@ def _json_type(value: Any) -> str:
     return "object"
 
 
-def _raw_to_number(raw: str) -> int | float | None:
+def _raw_to_number(raw: str) -> int | float | str | None:
+    """A JSON number's text as a number; None for NaN; the text itself when no finite number fits it.
+
+    ``1e999``, ``Infinity`` and an integer of more digits than Python converts (4300) stay text,
+    so the schema's type check reports them and the model is re-asked (strict JSON has no
+    infinities, and a result must be writable).
+    """
     if raw == "NaN":
         return None
-    return int(raw) if re.fullmatch(r"-?\d+", raw) else float(raw)
+    try:
+        number = int(raw) if re.fullmatch(r"-?\d+", raw) else float(raw)
+    except ValueError:  # "Exceeds the limit (4300 digits) for integer string conversion"
+        return raw
+    if isinstance(number, float) and not math.isfinite(number):
+        return raw
+    return number
+
+
+def _finite(parse: Any, text: str) -> int | float | None:
+    """``parse(text)``, or None when it gives no finite number (too many digits, an overflow)."""
+    try:
+        number = parse(text)
+    except ValueError:
+        return None
+    return None if isinstance(number, float) and not math.isfinite(number) else number
 
 
 class _Cleaner:
@@ -737,6 +857,8 @@ class _Cleaner:
             return self.text(value, s, path)
         if isinstance(value, bool) or value is None:
             return value
+        if isinstance(value, float) and not math.isfinite(value):  # from ast.literal_eval: not JSON
+            return repr(value)
         if isinstance(value, (int, float)):  # from ast.literal_eval
             types = self.types(s)
             if types and "string" in types and not types & {"number", "integer"}:
@@ -759,6 +881,8 @@ class _Cleaner:
         if types and "string" in types and not types & {"number", "integer"}:
             return text  # the answer is text: keep "12000.00" as written
         number = _raw_to_number(text)
+        if isinstance(number, str):
+            return number
         integral = isinstance(number, float) and number.is_integer()
         if types and "integer" in types and "number" not in types and integral:
             return int(number)
@@ -773,7 +897,7 @@ class _Cleaner:
             return None
         types = self.types(s)
         if types and "string" not in types:
-            number = parse_number(v) if types & {"number", "integer"} else None
+            number = _finite(parse_number, v) if types & {"number", "integer"} else None
             if number is not None:
                 if "number" in types:
                     return number
@@ -872,11 +996,15 @@ class KieOutputParser(BaseOutputParser[dict[str, Any]]):
         json_schema: The schema as given (or built from the keys).
         enforce_required: When True, keys in the schema's ``required`` list must not be null.
         fuzzy_threshold: The minimum rapidfuzz ratio (0-100) for a fuzzy key match.
+        max_reply_chars: Only this many characters of a reply are read (a misbehaving server
+            may send megabytes); the JSON object must start and end within them. Reading is
+            linear in them, however malformed the reply.
     """
 
     json_schema: dict[str, Any]
     enforce_required: bool = False
     fuzzy_threshold: float = 90.0
+    max_reply_chars: int = Field(default=DEFAULT_MAX_REPLY_CHARS, gt=0)
 
     _validator: Any = PrivateAttr(default=None)
 
@@ -887,6 +1015,7 @@ class KieOutputParser(BaseOutputParser[dict[str, Any]]):
         schema: Mapping[str, Any] | type[BaseModel] | None = None,
         enforce_required: bool = False,
         fuzzy_threshold: float = 90.0,
+        max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS,
         **kwargs: Any,
     ) -> None:
         """Build the parser from keys or a schema (exactly one of them).
@@ -896,6 +1025,7 @@ class KieOutputParser(BaseOutputParser[dict[str, Any]]):
             schema: A JSON Schema (object with ``properties``) or a pydantic model class.
             enforce_required: Require non-null values for the schema's ``required`` keys.
             fuzzy_threshold: The minimum rapidfuzz ratio for a fuzzy key-name match.
+            max_reply_chars: The most characters of a reply that are read.
             **kwargs: Passed to the pydantic model (``json_schema`` when re-validating a dump).
 
         Raises:
@@ -911,6 +1041,7 @@ class KieOutputParser(BaseOutputParser[dict[str, Any]]):
             json_schema=schema_from_spec(spec),
             enforce_required=enforce_required,
             fuzzy_threshold=fuzzy_threshold,
+            max_reply_chars=max_reply_chars,
             **kwargs,
         )
 
@@ -997,10 +1128,11 @@ class KieOutputParser(BaseOutputParser[dict[str, Any]]):
         if not isinstance(text, str):
             raise TypeError(f"expected the reply as a string or message, got {type(text).__name__}")
         keys = self.keys
-        body, unclosed_reasoning = strip_reasoning(text)
+        read = text[: self.max_reply_chars]
+        body, unclosed_reasoning = strip_reasoning(read)
         candidate, scan = _find_object(body, keys, self.fuzzy_threshold)
         if candidate is None:
-            raise self._no_object_error(text, body, scan, unclosed_reasoning)
+            raise self._no_object_error(text, body, scan, unclosed_reasoning, read=len(read))
 
         cleaner = _Cleaner(self.json_schema, self.fuzzy_threshold)
         values = cleaner.object(candidate.obj, self.json_schema, "", top=True)
@@ -1040,7 +1172,9 @@ class KieOutputParser(BaseOutputParser[dict[str, Any]]):
                 out.append(f"{e.json_path}: {_short(e.message)}")
         return out
 
-    def _no_object_error(self, reply: str, body: str, scan: _Scan, unclosed: bool) -> ExtractionParseError:
+    def _no_object_error(
+        self, reply: str, body: str, scan: _Scan, unclosed: bool, *, read: int
+    ) -> ExtractionParseError:
         if not reply.strip():
             errors = ["the reply is empty"]
         elif not body.strip() and unclosed:
@@ -1049,6 +1183,8 @@ class KieOutputParser(BaseOutputParser[dict[str, Any]]):
             errors = ["the JSON object in the reply is not closed (the reply was cut off?)", *scan.problems[:3]]
         else:
             errors = ["no JSON object found in the reply", *scan.problems[:3]]
+        if read < len(reply):
+            errors[0] += f" (only its first {read:,} of {len(reply):,} characters were read: max_reply_chars)"
         start = f"; the reply starts with {_short(reply.strip(), 60)!r}" if reply.strip() else ""
         return ExtractionParseError(
             f"No usable JSON object in the LLM reply: {errors[0]}{start}",

@@ -26,6 +26,8 @@ Prints one JSON object per document (JSON Lines, UTF-8):
   {"source": "/abs/path.png", "values": {...}}  or  {"source": ..., "error": {"type": ..., "message": ...}}
 With --output FILE, running the same command again resumes: documents already there with values
 are skipped, failed ones are tried again (their error records are replaced).
+A folder with no image or PDF gets an error record (EmptyInputError) when other paths have
+documents, and is bad usage (exit 2) when no path has any.
 Put the paths before --keys (or end the keys with --).
 """
 
@@ -75,8 +77,8 @@ def run(args: argparse.Namespace) -> int:
     from ocr_kie.images import expand_sources
 
     kwargs = chain_kwargs(args)
-    sources = expand_sources(args.paths)
-    if not sources:
+    sources = expand_sources(args.paths)  # a folder with no image or PDF stays: its error record
+    if all(os.path.isdir(s) for s in sources):  # nothing at all to do: bad usage
         raise UsageError(f"no images or PDFs found in {' '.join(args.paths)}")
     output = args.output if args.output not in (None, "-") else None
     if output is not None:

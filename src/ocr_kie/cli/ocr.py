@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 from ocr_kie.cli.options import add_ocr_option, ocr_engine_name
+from ocr_kie.jsonout import dumps
 from ocr_kie.loader import PPOCRLoader
 
 
@@ -29,7 +29,7 @@ def print_pages(loader: PPOCRLoader, *, as_json: bool) -> None:
     """Print each page the loader yields: a ``# source (page N)`` header and the text, or a JSON line."""
     for doc in loader.lazy_load():
         if as_json:
-            print(json.dumps({"page_content": doc.page_content, **doc.metadata}, ensure_ascii=False), flush=True)
+            print(dumps({"page_content": doc.page_content, **doc.metadata}), flush=True)
         else:
             print(f"# {doc.metadata['source']} (page {doc.metadata['page']})")
             print(doc.page_content, flush=True)

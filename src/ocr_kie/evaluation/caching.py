@@ -21,7 +21,8 @@ from typing import Any
 
 from langchain_core.caches import RETURN_VAL_TYPE, BaseCache
 
-from ocr_kie.errors import require
+from ocr_kie.errors import ResultEncodeError, require
+from ocr_kie.jsonout import dumps
 
 __all__ = ["CountingCache", "ResultCache", "code_fingerprint", "default_cache_dir", "sqlite_llm_cache"]
 
@@ -121,10 +122,14 @@ class ResultCache:
 
     def put(self, key: str, value: dict[str, Any]) -> None:
         """Cache one result (written atomically)."""
+        try:
+            text = dumps(value, nonfinite="null")  # strict JSON, valid UTF-8
+        except ResultEncodeError:  # nothing a result can be read back from: not cached
+            return
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"{key}.json"
         tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps(value, ensure_ascii=False, default=str), encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
 
 

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import statistics
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ocr_kie.errors import require
+from ocr_kie.jsonout import dumps, printable
 from ocr_kie.secrets import redact, redact_data
 
 __all__ = ["DocumentResult", "EvaluationReport", "machine_info", "stats"]
@@ -296,11 +296,10 @@ class EvaluationReport:
             "plot": out / "per_key.png",
             "errors": out / "errors.jsonl",
         }
-        paths["json"].write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
-        paths["markdown"].write_text(self.to_markdown(), encoding="utf-8")
-        paths["errors"].write_text(
-            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self.errors()), encoding="utf-8"
-        )
+        # Strict JSON (valid UTF-8, an undefined statistic as null): see ocr_kie.jsonout.
+        paths["json"].write_text(dumps(self.to_dict(), nonfinite="null", indent=1), encoding="utf-8")
+        paths["markdown"].write_text(printable(self.to_markdown()), encoding="utf-8")
+        paths["errors"].write_text("".join(dumps(r, nonfinite="null") + "\n" for r in self.errors()), encoding="utf-8")
         self.plot(paths["plot"])
         return paths
 
