@@ -8,7 +8,8 @@ Errors carry their context as attributes (the source, the page, …) besides the
     │   ├── SourceNotFoundError    a path that does not exist (also a FileNotFoundError)
     │   ├── InvalidImageError      empty, not an image, truncated or undecodable
     │   ├── ImageTooLargeError     absurd dimensions (a decompression bomb)
-    │   └── InvalidPdfError        encrypted, corrupt or unrenderable PDF
+    │   ├── InvalidPdfError        encrypted, corrupt or unrenderable PDF
+    │   └── ExampleError           a worked example's image cannot be read; ``.example`` (1-based)
     ├── OcrEngineError             the OCR engine failed; ``.engine``, ``.source``
     │   └── ModelFilesNotFoundError  model files missing from the installed wheels
     ├── ExtractionParseError       no usable answer from the LLM; ``.reply``, ``.errors``, ``.attempts``
@@ -29,6 +30,7 @@ from typing import Any
 from langchain_core.exceptions import ContextOverflowError, ModelError, OutputParserException
 
 __all__ = [
+    "ExampleError",
     "ExtractionParseError",
     "ImageTooLargeError",
     "InputError",
@@ -101,6 +103,20 @@ class ImageTooLargeError(InputError):
 
 class InvalidPdfError(InputError):
     """The PDF is encrypted, corrupt, or a page cannot be rendered."""
+
+
+class ExampleError(InputError):
+    """A worked example cannot be used: its image (or PDF) cannot be read or OCR'd.
+
+    The chain reports it as a warning and goes on with the usable examples.
+
+    Attributes:
+        example: The example's 1-based position in the examples given.
+    """
+
+    def __init__(self, message: str, *, source: str, example: int, page: int | None = None) -> None:
+        self.example = example
+        super().__init__(f"example {example}: {message}", source=source, page=page)
 
 
 class OcrEngineError(OcrKieError, RuntimeError):
