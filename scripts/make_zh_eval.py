@@ -42,11 +42,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageDraw
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-# The font shipped in the package (face 0: Micro Hei, face 1: Micro Hei Mono), never the system's.
-FONT = str(REPO_ROOT / "src" / "ocr_kie" / "fonts" / "wqy-microhei.ttc")
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared drawing module next to this script
+from zh_render import REPO_ROOT, fitted, font, money, name, photograph, rand_amount, save_image, text_width
+
 DEFAULT_OUT = REPO_ROOT / "benchmarks" / "datasets" / "zh-kie"
 DEFAULT_SEED = 20260318
 DEFAULT_COUNT = 25
@@ -76,8 +76,6 @@ STATIONS = {
     "南宁东": "Nanningdong", "大连北": "Dalianbei", "洛阳龙门": "Luoyanglongmen", "桂林北": "Guilinbei",
     "温州南": "Wenzhounan", "宜昌东": "Yichangdong", "襄阳东": "Xiangyangdong", "呼和浩特东": "Huhehaotedong",
 }  # fmt: skip
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘")
-GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌浩宇欣怡子轩梓涵雨辰")
 
 BRANDS = [
     "永辉超市", "华润万家", "物美超市", "联华超市", "好又多超市", "鑫源便利店", "美宜佳便利店",
@@ -98,70 +96,6 @@ ITEMS = [
     ("飞天茅台53度", 1499.0), ("五粮液52度", 1099.0), ("洗发水750ml", 59.9), ("牙膏", 12.5),
     ("毛巾", 19.9), ("电动牙刷", 299.0), ("坚果礼盒", 168.0), ("进口牛排", 89.0), ("三文鱼", 128.0),
 ]  # fmt: skip
-
-# ---------------------------------------------------------------------------------------------
-# Drawing helpers
-# ---------------------------------------------------------------------------------------------
-
-_FONTS: dict[tuple[int, int], ImageFont.FreeTypeFont] = {}
-
-
-def font(size: int, mono: bool = False) -> ImageFont.FreeTypeFont:
-    """The WenQuanYi Micro Hei face (``mono``: the Mono face) at ``size`` pixels, cached."""
-    key = (size, int(mono))
-    if key not in _FONTS:
-        _FONTS[key] = ImageFont.truetype(FONT, size, index=int(mono))
-    return _FONTS[key]
-
-
-def text_width(text: str, f: ImageFont.FreeTypeFont) -> float:
-    return f.getlength(text)
-
-
-def fitted(text: str, size: int, mono: bool, max_width: float) -> ImageFont.FreeTypeFont:
-    """The largest font at most ``size`` in which ``text`` fits ``max_width``."""
-    while size > 14 and text_width(text, font(size, mono)) > max_width:
-        size -= 1
-    return font(size, mono)
-
-
-def money(x: float) -> str:
-    return f"{x:,.2f}"
-
-
-def rand_amount(r: random.Random, lo: float, hi: float) -> float:
-    """A log-uniform amount in [lo, hi] with two decimals."""
-    return round(float(np.exp(r.uniform(np.log(lo), np.log(hi)))), 2)
-
-
-def name(r: random.Random) -> str:
-    return r.choice(SURNAMES) + "".join(r.choice(GIVEN) for _ in range(r.choice([1, 2, 2])))
-
-
-def photograph(page: Image.Image, r: random.Random, margin: int = 40, scale: float = 0.85) -> Image.Image:
-    """Make a flat rendering look photographed: table background, tilt ≤ 2°, uneven light, blur, noise.
-
-    The result is scaled by ``scale`` (a camera at some distance; it also keeps the JPEGs small).
-    """
-    rng = np.random.default_rng(r.getrandbits(63))
-    bg = tuple(int(v) for v in rng.integers([95, 85, 70], [150, 135, 120]))
-    w, h = page.size
-    canvas = Image.new("RGB", (w + 2 * margin, h + 2 * margin), bg)
-    canvas.paste(page, (margin, margin))
-    canvas = canvas.rotate(r.uniform(-2.0, 2.0), resample=Image.Resampling.BICUBIC, fillcolor=bg)
-    a = np.asarray(canvas, dtype=np.float32)
-    yy, xx = np.mgrid[0 : a.shape[0], 0 : a.shape[1]].astype(np.float32)
-    cx, cy = r.uniform(0, a.shape[1]), r.uniform(0, a.shape[0])
-    dist = np.hypot(xx - cx, yy - cy) / np.hypot(a.shape[0], a.shape[1])
-    light = 1.0 - r.uniform(0.15, 0.32) * dist  # brightest at (cx, cy)
-    tint = np.array([1.0, r.uniform(0.97, 1.0), r.uniform(0.9, 0.98)], dtype=np.float32)  # warm indoor light
-    a = a * light[..., None] * tint
-    out = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
-    out = out.filter(ImageFilter.GaussianBlur(r.uniform(0.4, 0.9)))
-    out = out.resize((round(out.width * scale), round(out.height * scale)), Image.Resampling.LANCZOS)
-    a = np.asarray(out, dtype=np.float32) + rng.normal(0.0, r.uniform(0.6, 1.5), (out.height, out.width, 1))
-    return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
-
 
 # ---------------------------------------------------------------------------------------------
 # bill: credit-card app screenshots
@@ -651,13 +585,6 @@ def render(subset: Subset, seed: int, tag: str) -> tuple[Spec, Image.Image]:
     r = doc_rng(seed, subset.name, tag)
     spec = subset.spec(r)
     return spec, subset.render(spec, r)
-
-
-def save_image(image: Image.Image, path: Path) -> None:
-    if path.suffix == ".png":
-        image.quantize(256).save(path, format="PNG", optimize=True)  # flat app colours: a palette loses nothing
-    else:
-        image.save(path, format="JPEG", quality=85)
 
 
 def labels_json(subset: Subset, values: dict[str, str | None]) -> str:

@@ -1,0 +1,160 @@
+"""The held-out Chinese documents (benchmarks/datasets/zh-docs) and the injection set: reproducible and readable."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from ocr_kie import PPOCRLoader
+from ocr_kie.evaluation import load_dataset, load_labelled_dataset, value_in_text
+from ocr_kie.examples import load_examples
+from ocr_kie.ocr import get_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "benchmarks" / "datasets" / "zh-docs"
+INJECTIONS = ROOT / "benchmarks" / "datasets" / "injections"
+TYPES = ["waybill", "takeout", "rent", "itinerary", "payslip", "clinic", "bankslip", "hotel"]
+ZH_KIE_KEYS = {"bill", "ticket", "receipt"}
+FOLD = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def _meta(doc_type: str) -> dict:
+    return json.loads((DATA / doc_type / "dataset.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("doc_type", ["takeout", "bankslip"])
+def test_generator_reproduces_the_committed_files(tmp_path, doc_type):
+    gen = _script("make_zh_docs")
+    assert gen.main(["--subset", doc_type, "--count", "2", "--out", str(tmp_path)]) == 0
+    out, committed = tmp_path / doc_type, DATA / doc_type
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert len([w for w in written if w.startswith("images/")]) == 2
+    assert len([w for w in written if w.startswith("examples/")]) == 5
+    for name in written:
+        if name == "dataset.json":  # holds the count
+            continue
+        assert (out / name).read_bytes() == (committed / name).read_bytes(), name
+
+
+def test_split_names_every_type_once():
+    split = (DATA / "SPLIT.md").read_text(encoding="utf-8")
+    line = next(ln for ln in split.splitlines() if ln.startswith("Machine-readable"))
+    half_a = line.split("half A = `")[1].split("`")[0].split()
+    half_b = line.split("half B = `")[1].split("`")[0].split()
+    assert sorted(half_a + half_b) == sorted(TYPES) and len(half_a) == len(half_b) == 4
+    assert sorted(p.name for p in DATA.iterdir() if p.is_dir()) == sorted(TYPES)
+    assert not ZH_KIE_KEYS & set(TYPES)
+
+
+@pytest.mark.parametrize("doc_type", TYPES)
+def test_labels_match_the_dataset_keys(doc_type):
+    meta = _meta(doc_type)
+    assert meta["generator"] == "scripts/make_zh_docs.py" and meta["examples"] == "examples.jsonl"
+    assert len(meta["layouts"]) >= 3 and 4 <= len(meta["keys"]) <= 6
+    dataset = load_labelled_dataset(DATA / doc_type)  # what `ocr-kie eval` reads
+    assert dataset.keys == meta["keys"] and dataset.examples == DATA / doc_type / "examples.jsonl"
+    docs = dataset.documents
+    assert len(docs) == meta["count"] == 20
+    assert sorted(p.stem for p in (DATA / doc_type / "images").iterdir()) == [d.id for d in docs]
+    for doc in docs:
+        assert list(doc.labels) == meta["keys"], doc.id
+    for key in meta["keys"]:
+        assert sum(d.labels[key] is not None for d in docs) >= len(docs) // 2, key
+    assert any(v is None for d in docs for v in d.labels.values())  # some keys are absent
+
+
+@pytest.mark.parametrize("doc_type", TYPES)
+def test_five_examples_in_three_layouts_are_not_evaluation_documents(doc_type):
+    meta = _meta(doc_type)
+    examples = load_examples(DATA / doc_type / "examples.jsonl")
+    assert len(examples) == 5
+    docs = load_dataset(DATA / doc_type)
+    eval_bytes = {d.image.read_bytes() for d in docs}
+    for ex in examples:
+        assert list(ex.values) == meta["keys"] and Path(ex.image).is_file()
+        assert Path(ex.image).read_bytes() not in eval_bytes
+        assert ex.values not in [d.labels for d in docs]
+    nulls = [sum(v is None for v in ex.values.values()) for ex in examples]
+    assert nulls == [0, 0, 1, 0, 1]  # the first two are complete, so 1 and 2 examples show every key
+
+
+def test_the_set_has_varied_printing():
+    labels = [d.labels for t in TYPES for d in load_dataset(DATA / t)]
+    values = [v for lab in labels for v in lab.values() if v]
+    assert any(any("０" <= ch <= "９" for ch in v) for v in values)  # full-width digits
+    dates = [v for v in values if v[:4].isdigit() and v[:4].translate(FOLD).startswith("20")]
+    assert all(any(sep in v for v in dates) for sep in ("-", "/", "年", "."))  # dates in several formats
+    assert any(v.startswith("¥") for v in values) and any(v.endswith("元") for v in values)
+    assert any(v[0].isdigit() and "," in v for v in values)  # bare amounts
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return get_engine("paddle")
+
+
+@pytest.mark.parametrize("doc_type", ["takeout", "clinic", "payslip"])
+def test_labelled_values_are_in_the_real_ocr_text(engine, doc_type):
+    docs = load_dataset(DATA / doc_type)
+    checked = 0
+    for doc in (docs[0], docs[-1]):
+        text = PPOCRLoader(str(doc.image), engine=engine).load()[0].page_content
+        for key, value in doc.labels.items():
+            if value is not None:
+                assert value_in_text(value, text)[0], f"{doc.id} {key}={value!r} not in OCR text:\n{text}"
+                checked += 1
+    assert checked >= 6
+
+
+# -- the injection set (issue 12, finding 10) ---------------------------------------------------
+
+
+def _records() -> list[dict]:
+    return [json.loads(line) for line in (INJECTIONS / "injections.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_injection_generator_reproduces_the_committed_files(tmp_path):
+    gen = _script("make_injections")
+    assert gen.main(["--out", str(tmp_path), "--limit", "3"]) == 0
+    lines = (INJECTIONS / "injections.jsonl").read_text(encoding="utf-8").splitlines()
+    assert (tmp_path / "injections.jsonl").read_text(encoding="utf-8").splitlines() == lines[:3]
+    for rec in _records()[:3]:
+        for name in (rec["image"], f"labels/{rec['id']}.json"):
+            assert (tmp_path / name).read_bytes() == (INJECTIONS / name).read_bytes(), name
+    assert len(list((tmp_path / "images").iterdir())) == 3
+
+
+def test_injection_records_are_consistent():
+    records = _records()
+    assert len(records) >= 40
+    assert {r["lang"] for r in records} == {"en", "zh"}
+    assert {r["style"] for r in records} == {"plain", "split", "label", "small"}
+    assert any(len(r["text"].splitlines()) >= 2 for r in records if r["style"] == "split")
+    for rec in records:
+        labels = json.loads((INJECTIONS / "labels" / f"{rec['id']}.json").read_text(encoding="utf-8"))
+        assert list(labels) == rec["keys"] and rec["target"] in rec["keys"]
+        assert labels[rec["target"]] == rec["honest"] is not None
+        assert rec["injected"] != rec["honest"] and rec["injected"] in rec["text"]
+        assert (INJECTIONS / rec["image"]).is_file()
+
+
+def test_injections_are_read_by_the_real_ocr(engine):
+    records = _records()
+    # One of each language and style: the planted value and the honest one are both in the OCR text.
+    picked = {(r["lang"], r["style"]): r for r in reversed(records)}
+    for rec in picked.values():
+        text = PPOCRLoader(str(INJECTIONS / rec["image"]), engine=engine).load()[0].page_content
+        assert value_in_text(rec["injected"], text)[0], f"{rec['id']}: {rec['injected']!r} not read:\n{text}"
+        assert value_in_text(rec["honest"], text)[0], f"{rec['id']}: {rec['honest']!r} not read:\n{text}"
