@@ -29,6 +29,7 @@ import argparse
 import json
 import math
 import os
+import re
 import statistics
 import sys
 import time
@@ -61,13 +62,12 @@ def _flat(text: str) -> str:
 
 
 def _half(name: str) -> list[str]:
-    """The types of half ``name`` (A or B) from SPLIT.md: a line ``A: type, type`` or ``- A: ...``."""
+    """The types of half ``name`` (A or B): SPLIT.md's line "half A = `t1 t2 …`"."""
     split = ZH_DOCS / "SPLIT.md"
-    for line in split.read_text(encoding="utf-8").splitlines():
-        head, _, rest = line.strip(" -*#|").partition(":")
-        if head.strip().lower() in (name.lower(), f"half {name.lower()}"):
-            return [t.strip(" `") for t in rest.replace("，", ",").split(",") if t.strip(" `")]
-    raise SystemExit(f"no line 'A: ...' / 'B: ...' for half {name} in {split}")
+    m = re.search(rf"half\s+{re.escape(name)}\s*=\s*`([^`]+)`", split.read_text(encoding="utf-8"), re.IGNORECASE)
+    if m is None:
+        raise SystemExit(f"no 'half {name} = `...`' in {split}")
+    return m.group(1).split()
 
 
 def _subset(root: Path) -> tuple[list[str], list[Example], list]:

@@ -39,7 +39,15 @@ from ocr_kie.candidates import Candidate, ScoredCandidate, label_similarity, pag
 from ocr_kie.grounding import ground
 from ocr_kie.normalize import squash, to_halfwidth
 
-__all__ = ["InconsistentExampleWarning", "KeyProfile", "ValueView", "learn_profiles", "shape_of", "shape_similarity"]
+__all__ = [
+    "InconsistentExampleWarning",
+    "KeyProfile",
+    "ValueView",
+    "collapsed",
+    "learn_profiles",
+    "shape_of",
+    "shape_similarity",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -93,12 +101,13 @@ def shape_of(text: str) -> str:
     return "".join(out)
 
 
+def collapsed(shape: str) -> str:
+    """A shape with each run of one character class as one: ``"9,999.99"`` → ``"9,9.9"``."""
+    return re.sub(r"(.)\1+", r"\1", shape)
+
+
 def shape_similarity(a: str, b: str) -> float:
     """How alike two shapes are (0..1): the edit similarity of the shapes and of their collapsed forms."""
-
-    def collapsed(s: str) -> str:
-        return re.sub(r"(.)\1+", r"\1", s)
-
     return 0.5 * fuzz.ratio(a, b) / 100 + 0.5 * fuzz.ratio(collapsed(a), collapsed(b)) / 100
 
 
