@@ -127,3 +127,22 @@ def test_shape_check_flags_an_answer_no_example_looks_like() -> None:
     fits = shape_check({"卡号后四位": "**** 8402 招商银行"}, profiles)
     assert fits["卡号后四位"] < 0.5
     assert shape_check({"卡号后四位": "8402"}, profiles)["卡号后四位"] == 1.0
+
+
+def test_details_say_which_example_and_features_decided_and_the_runner_up() -> None:
+    from ocr_kie.decoding import GroundedDecoder
+
+    examples = [
+        ([page(bank("2931", "2026年05月15日", "每月09日"))], {"卡号后四位": "2931", "到期还款日": "2026年05月15日"}),
+        ([page(bank("7710", "2026年06月02日", "每月21日"))], {"卡号后四位": "7710", "到期还款日": "2026年06月02日"}),
+    ]
+    keys = ["卡号后四位", "到期还款日"]
+    profiles = learned(keys, examples)
+    schema = schema_from_keys(keys)
+    options = GroundedOptions(model_weight=0)
+    ranked, nulls = shortlist([page(bank("8402", "2026年07月19日", "每月05日"))], schema, options, profiles)
+    values, choices, _ = GroundedDecoder(None, schema, options).decode([], ranked, nulls)  # type: ignore[arg-type]
+    assert values == {"卡号后四位": "8402", "到期还款日": "2026年07月19日"}
+    details = choices["到期还款日"].details()
+    assert details["decided_by"]["example"] in (1, 2) and details["decided_by"]["features"]["label"] == 1.0
+    assert details["runner_up"]["value"] != "2026年07月19日" and "features" in details["runner_up"]

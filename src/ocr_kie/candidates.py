@@ -901,6 +901,7 @@ def key_candidates(
         if compiled is not None:
             typed = [c for c in typed if compiled.search(c.text)]
     own_names = {squash(n) for n in names}
+    printed_labels = {squash(c.label) for c in candidates if c.label and c.label_source in ("prefix", "left")}
     by_label: dict[str | None, float] = {}
     for c in typed:
         if c.label not in by_label:
@@ -928,6 +929,9 @@ def key_candidates(
         ):
             prior *= 0.3
             reasons.append("is the key's label")
+        elif sq in printed_labels:  # a text printed as another value's label is no value
+            prior *= 0.6
+            reasons.append("is a printed label")
         scored = ScoredCandidate(
             candidate=cand,
             prior=round(min(1.0, max(0.0, prior)), 4),

@@ -141,6 +141,17 @@ def _apply_part(text: str, part: tuple[int, int | None]) -> str | None:
     return text[chosen[0].start() : chosen[-1].end()].strip() or None
 
 
+def _after(text: str, count: int) -> str:
+    """The text after its first ``count`` non-space characters (separators stripped)."""
+    seen = 0
+    for i, ch in enumerate(text):
+        if not ch.isspace():
+            seen += 1
+        if seen == count:
+            return text[i + 1 :].strip(" :：\t")
+    return ""
+
+
 @dataclass(frozen=True)
 class ValueView:
     """One example's value of one key, as it sits on the example's page.
@@ -200,8 +211,16 @@ class KeyProfile:
     def derive(self, candidates: Sequence[Candidate]) -> list[Candidate]:
         """The parts of the page's candidates that the examples answer with (``"2931"`` of ``"**** 2931"``)."""
         parts = {(v.part, v.container_kind): v for v in self.views if v.part is not None}
+        labels = {squash(v.label): v.label for v in self.views if v.label and v.label_source != "varies"}
         out: list[Candidate] = []
         for cand in candidates:
+            if cand.kind == "line":  # the examples' label glued to the value: "收件人赵军勇"
+                folded = squash(cand.text)
+                for sq, label in labels.items():
+                    if folded.startswith(sq) and len(folded) > len(sq):
+                        rest = _after(cand.text, len(sq))
+                        if rest:
+                            out.append(replace(cand, text=rest, kind="span", label=label, label_source="prefix"))
             for (part, kind), view in parts.items():
                 if cand.kind != kind or shape_similarity(shape_of(cand.text), view.container_shape or "") < 0.5:
                     continue
