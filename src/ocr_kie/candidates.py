@@ -21,7 +21,7 @@ What :func:`page_candidates` builds, per page:
 - typed spans found by pattern: ``date`` (2026年12月25日, 2026-12-25, 25/12/2026, 25-DEC-2018,
   03 MAR 2018, 20180304, 每月5日, 12月25日; also when the OCR glued a time to it), ``time``,
   ``amount`` (¥/￥/RM/$/元, thousands separators, decimals; the bare number of a marked amount is
-  a second candidate: "¥20.8元", "¥20.8", "20.8"), ``number``, ``phone``, ``id`` (G123, 12车092号,
+  a second candidate: "¥20.8元", "¥20.8", "20.8"), ``number``, ``phone``, ``id`` (G123,
   1101011990****1234, INV-0042, long digit runs), ``email``, ``percent``.
 
 Each candidate keeps its label: the prefix before a separator on its own line ("出账日：每月17日"),
@@ -31,8 +31,9 @@ app screenshots: 出账日 above 每月17日).
 
 :func:`key_type` says what a key holds (from the JSON Schema first, else from its name and
 description, Chinese or English); :func:`key_candidates` narrows the candidates to that type, the
-schema's ``pattern`` and ``enum``, and ranks them by a prior (label similarity to the key, type
-fit, position on the page, OCR score).
+schema's ``pattern`` and ``enum``, and ranks them by a prior: the match to the key's profile
+learned from the examples (:mod:`ocr_kie.profiles`), label similarity to the key, type fit, OCR
+score. No rule here knows a document type.
 """
 
 from __future__ import annotations
@@ -625,7 +626,8 @@ class _Builder:
             run = [line]
             while len(run) < self.max_run_lines and run[-1].below is not None:
                 nxt = self.by_index[run[-1].below]
-                if nxt.above != run[-1].index:
+                # one string of the page text: the run goes on only from a row's last box to the next row's first
+                if nxt.above != run[-1].index or run[-1].right is not None or nxt.left is not None:
                     break
                 run.append(nxt)
                 self._run(run)
@@ -901,7 +903,6 @@ def key_candidates(
         if compiled is not None:
             typed = [c for c in typed if compiled.search(c.text)]
     own_names = {squash(n) for n in names}
-    printed_labels = {squash(c.label) for c in candidates if c.label and c.label_source in ("prefix", "left")}
     by_label: dict[str | None, float] = {}
     for c in typed:
         if c.label not in by_label:
@@ -929,9 +930,6 @@ def key_candidates(
         ):
             prior *= 0.3
             reasons.append("is the key's label")
-        elif sq in printed_labels:  # a text printed as another value's label is no value
-            prior *= 0.6
-            reasons.append("is a printed label")
         scored = ScoredCandidate(
             candidate=cand,
             prior=round(min(1.0, max(0.0, prior)), 4),
