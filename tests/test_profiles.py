@@ -146,3 +146,30 @@ def test_details_say_which_example_and_features_decided_and_the_runner_up() -> N
     details = choices["到期还款日"].details()
     assert details["decided_by"]["example"] in (1, 2) and details["decided_by"]["features"]["label"] == 1.0
     assert details["runner_up"]["value"] != "2026年07月19日" and "features" in details["runner_up"]
+
+
+@pytest.mark.model
+def test_real_ocr_profiles_learned_from_two_example_images_read_new_bills(paddle) -> None:
+    import json
+    from pathlib import Path
+
+    from ocr_kie.decoding import GroundedDecoder
+    from ocr_kie.examples import load_examples
+    from ocr_kie.loader import PPOCRLoader
+
+    root = Path(__file__).parents[1] / "benchmarks/datasets/zh-kie/bill"
+    keys = json.loads((root / "dataset.json").read_text(encoding="utf-8"))["keys"]
+    examples = load_examples(root / "examples.jsonl")[:2]
+    profiles = learn_profiles(keys, [(PPOCRLoader(ex.image, engine=paddle).load(), ex.values) for ex in examples])
+    assert all(profiles[k].views for k in keys)
+    schema = schema_from_keys(keys)
+    options = GroundedOptions(model_weight=0)
+    right = total = 0
+    for name in ("bill-000", "bill-001", "bill-002"):
+        docs = PPOCRLoader(root / f"images/{name}.png", engine=paddle).load()
+        gold = json.loads((root / f"labels/{name}.json").read_text(encoding="utf-8"))
+        ranked, nulls = shortlist(docs, schema, options, profiles)
+        values, _, _ = GroundedDecoder(None, schema, options).decode([], ranked, nulls)  # type: ignore[arg-type]
+        right += sum(values[k] == gold[k] for k in keys)
+        total += len(keys)
+    assert right >= total - 2, (right, total)

@@ -210,7 +210,7 @@ class KeyProfile:
 
     def derive(self, candidates: Sequence[Candidate]) -> list[Candidate]:
         """The parts of the page's candidates that the examples answer with (``"2931"`` of ``"**** 2931"``)."""
-        parts = {(v.part, v.container_kind): v for v in self.views if v.part is not None}
+        parts = {(v.part, v.container_shape): v for v in self.views if v.part is not None}
         labels = {squash(v.label): v.label for v in self.views if v.label and v.label_source != "varies"}
         out: list[Candidate] = []
         for cand in candidates:
@@ -221,8 +221,9 @@ class KeyProfile:
                         rest = _after(cand.text, len(sq))
                         if rest:
                             out.append(replace(cand, text=rest, kind="span", label=label, label_source="prefix"))
-            for (part, kind), view in parts.items():
-                if cand.kind != kind or shape_similarity(shape_of(cand.text), view.container_shape or "") < 0.5:
+            for (part, container), _view in parts.items():
+                # any candidate printed like the example's container ("138****1903" as a line, an id, a span)
+                if shape_similarity(shape_of(cand.text), container or "") < 0.7:
                     continue
                 text = _apply_part(cand.text, part)  # type: ignore[arg-type]
                 if text:
