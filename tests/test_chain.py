@@ -276,3 +276,41 @@ def test_injection_printed_in_a_real_image_does_not_get_through():
     assert sorted(details["dropped_ungrounded"]) == sorted(KEYS)
     honest = build_chain(KEYS, llm=ScriptedChatModel(replies=[ANSWER]), require_grounding=True)
     assert honest.invoke(FIXTURES / "injection_zh.png") == json.loads(ANSWER)  # real values pass
+
+
+def test_unreadable_example_image_is_an_example_error_warning_and_the_other_examples_are_used(tmp_path):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not an image")
+    examples = [Example(image=broken, values={"可用额度": "1.00", "账单日": "每月1日"}), EXAMPLES[1]]
+    chain, model, _ = chain_with([ANSWER], examples=examples, return_details=True)
+    with pytest.warns(UserWarning, match=r"example 1: .*broken\.png"):
+        details = chain.invoke(FIXTURES / "screenshot_zh.png")
+    assert details["values"] == json.loads(ANSWER)
+    assert any("example 1:" in w and "broken.png" in w for w in details["example_warnings"])
+    assert "可用额度 8,000.00" in " ".join(str(m.content) for m in model.calls[0])  # the usable example is shown
+
+
+def test_example_error_carries_the_example_and_source(tmp_path):
+    from ocr_kie.errors import ExampleError
+
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"")
+    with pytest.raises(ExampleError) as info:
+        Example(image=broken, values={}).documents(
+            lambda image: build_chain(KEYS, llm=ScriptedChatModel(replies=[])).invoke(image), index=3
+        )
+    assert info.value.example == 3 and "broken.png" in info.value.source
+
+
+def test_an_answer_whose_shape_no_example_has_gets_a_low_confidence_and_is_kept():
+    examples = [
+        Example(
+            text="信用卡\n可用额度 8,000.00\n账单日 每月17日", values={"可用额度": "8,000.00", "账单日": "每月17日"}
+        )
+    ]
+    odd = '{"可用额度": "可用额度 12,000.00", "账单日": "每月5日"}'
+    chain, _model, _ = chain_with([odd], examples=examples, return_details=True)
+    details = chain.invoke(FIXTURES / "screenshot_zh.png")
+    assert details["values"]["可用额度"] == "可用额度 12,000.00"  # never rewritten
+    assert details["shape_mismatch"] == ["可用额度"]
+    assert details["fields"]["可用额度"]["confidence"] <= 0.1 and details["fields"]["账单日"]["shape_fit"] > 0.5

@@ -9,6 +9,7 @@ PUBLIC = [
     "EvaluationReport",
     "Evidence",
     "Example",
+    "ExampleError",
     "ExtractionParseError",
     "GroundedOptions",
     "ImageTooLargeError",

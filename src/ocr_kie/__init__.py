@@ -14,6 +14,7 @@ from ocr_kie.cache import OcrCache
 from ocr_kie.chain import build_chain
 from ocr_kie.decoding import GroundedOptions
 from ocr_kie.errors import (
+    ExampleError,
     ExtractionParseError,
     ImageTooLargeError,
     InputError,
@@ -45,6 +46,7 @@ __all__ = [
     "EvaluationReport",
     "Evidence",
     "Example",
+    "ExampleError",
     "ExtractionParseError",
     "GroundedOptions",
     "ImageTooLargeError",

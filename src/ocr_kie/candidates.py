@@ -21,7 +21,7 @@ What :func:`page_candidates` builds, per page:
 - typed spans found by pattern: ``date`` (2026年12月25日, 2026-12-25, 25/12/2026, 25-DEC-2018,
   03 MAR 2018, 20180304, 每月5日, 12月25日; also when the OCR glued a time to it), ``time``,
   ``amount`` (¥/￥/RM/$/元, thousands separators, decimals; the bare number of a marked amount is
-  a second candidate: "¥20.8元", "¥20.8", "20.8"), ``number``, ``phone``, ``id`` (G123, 12车092号,
+  a second candidate: "¥20.8元", "¥20.8", "20.8"), ``number``, ``phone``, ``id`` (G123,
   1101011990****1234, INV-0042, long digit runs), ``email``, ``percent``.
 
 Each candidate keeps its label: the prefix before a separator on its own line ("出账日：每月17日"),
@@ -31,33 +31,35 @@ app screenshots: 出账日 above 每月17日).
 
 :func:`key_type` says what a key holds (from the JSON Schema first, else from its name and
 description, Chinese or English); :func:`key_candidates` narrows the candidates to that type, the
-schema's ``pattern`` and ``enum``, and ranks them by a prior (label similarity to the key, type
-fit, position on the page, OCR score).
+schema's ``pattern`` and ``enum``, and ranks them by a prior: the match to the key's profile
+learned from the examples (:mod:`ocr_kie.profiles`), label similarity to the key, type fit, OCR
+score. No rule here knows a document type.
 """
 
 from __future__ import annotations
 
 import enum
 import itertools
-import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from langchain_core.documents import Document
 from rapidfuzz import fuzz
 
 from ocr_kie.grounding import line_box
-from ocr_kie.normalize import parse_number, squash, to_halfwidth
+from ocr_kie.normalize import squash, to_halfwidth
 
 __all__ = [
     "DEFAULT_MAX_RUN_LINES",
     "Candidate",
     "KeyType",
+    "Profile",
     "ScoredCandidate",
     "key_candidates",
     "key_type",
+    "label_similarity",
     "page_candidates",
 ]
 
@@ -130,12 +132,18 @@ class ScoredCandidate:
         reasons: What made up the prior, e.g. ``("label~key 0.92", "type=date")``.
         label_score: How well the candidate's label matches the key (0..1): near 0 for every
             candidate of a page usually means the key is not printed there.
+        profile_score: How well it matches the nearest example (None without examples).
+        example: The index of that example.
+        features: That match's features (label, relation, kind, shape, position, lines), each 0..1.
     """
 
     candidate: Candidate
     prior: float
     reasons: tuple[str, ...] = ()
     label_score: float = 0.0
+    profile_score: float | None = None
+    example: int | None = None
+    features: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -195,14 +203,10 @@ _PHONE = re.compile(
     r"|(?<![\d*])1[3-9]\d{9}(?![\d*])"
 )
 _ID = re.compile(
-    # seats: 12车092号, 03车15A号
-    r"(?<!\d)\d{1,2}\s*车\s*\d{1,3}[A-Fa-f]?\s*号"
-    # train numbers: G123, K1234, D2, Z58
-    r"|(?<![A-Za-z0-9])[GDCZTKYLS]\d{1,4}(?![A-Za-z0-9])"
     # masked ID / card numbers: 1101011990****1234, **** 8842
-    r"|(?<![\dA-Za-z*])\d{0,10}(?:\*{2,}\s?)+\d{2,6}[\dXx]?(?![\d])"
-    # codes with letters and digits, or long digit runs: INV-0042, 18203/102/T0466, 000181747712
-    r"|(?<![A-Za-z0-9])(?=[A-Za-z0-9/_\-.#]*\d)(?=[A-Za-z0-9/_\-.#]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9/_\-.#]{3,}[A-Za-z0-9]"
+    r"(?<![\dA-Za-z*])\d{0,10}(?:\*{2,}\s?)+\d{2,6}[\dXx]?(?![\d])"
+    # codes with letters and digits, or long digit runs: G123, INV-0042, 18203/102/T0466, 000181747712
+    r"|(?<![A-Za-z0-9])(?=[A-Za-z0-9/_\-.#]*\d)(?=[A-Za-z0-9/_\-.#]*[A-Za-z])[A-Za-z0-9][A-Za-z0-9/_\-.#]{2,}[A-Za-z0-9]"
     r"|(?<![\d])\d{6,}[Xx]?(?![\d])"
 )
 
@@ -622,7 +626,8 @@ class _Builder:
             run = [line]
             while len(run) < self.max_run_lines and run[-1].below is not None:
                 nxt = self.by_index[run[-1].below]
-                if nxt.above != run[-1].index:
+                # one string of the page text: the run goes on only from a row's last box to the next row's first
+                if nxt.above != run[-1].index or run[-1].right is not None or nxt.left is not None:
                     break
                 run.append(nxt)
                 self._run(run)
@@ -708,98 +713,8 @@ _FIT: dict[KeyType, dict[str, float]] = {
     KeyType.TEXT: {"span": 1.0, "line": 0.9, "run": 0.5, "date": 0.3, "amount": 0.3, "id": 0.4, "number": 0.3},
 }
 
+
 # Labels a value of a kind of key is often printed under, besides the key's own name.
-_LABEL_SYNONYMS: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
-    (
-        re.compile(r"total|合计|总计|实付|应付|总额|总价|金额", re.IGNORECASE),
-        (
-            "total",
-            "grand total",
-            "total amount",
-            "nett total",
-            "net total",
-            "total incl gst",
-            "total sales",
-            "rounded total",
-            "amount due",
-            "total due",
-            "合计",
-            "总计",
-            "实付",
-            "应付",
-            "实付金额",
-            "应付金额",
-            "价税合计",
-            "合计金额",
-            "总金额",
-        ),
-    ),
-    (re.compile(r"date|日期", re.IGNORECASE), ("date", "日期", "dated", "invoice date", "bill date", "开票日期")),
-    (re.compile(r"address|地址", re.IGNORECASE), ("address", "地址", "addr")),
-    (re.compile(r"phone|tel|电话", re.IGNORECASE), ("tel", "phone", "电话", "联系电话", "手机")),
-    (
-        re.compile(r"company|merchant|vendor|商户|公司", re.IGNORECASE),
-        (
-            "company",
-            "merchant",
-            "商户名称",
-            "销售方",
-            "名称",
-            "收款单位",
-            "收款方",
-            "销货单位",
-            "开票单位",
-            "商户",
-            "店名",
-        ),
-    ),
-]
-
-_COMPANY_WORDS = re.compile(
-    r"SDN\.?\s*BHD|\bBHD\b|\bS/B\b|\bPLT\b|ENTERPRISE|TRADING|\bCO\b\.?|\bLTD\b|LIMITED|\bINC\b|CORP|MART|STORE"
-    r"|RESTORAN|RESTAURANT|BOOK|STATIONERY|HARDWARE|MARKETING|公司|有限|商店|超市|酒店|餐厅|饭店|商行",
-    re.IGNORECASE,
-)
-_COMPANY_SUFFIX = re.compile(
-    r"SDN\.?\s*BHD\.?|\bBHD\b\.?|\bS/B\b\.?|\bPLT\b|\bCO\b\.?|\bLTD\b\.?|LIMITED|\bINC\b\.?|\(M\)|有限公司|公司",
-    re.IGNORECASE,
-)
-_ENDS_WITH_SUFFIX = re.compile(
-    r"(?:SDN\.?\s*BHD|\bBHD|\bS/B|\bPLT|\bLTD|LIMITED|\bINC|有限公司|公司)\.?$", re.IGNORECASE
-)
-_ADDRESS_WORDS = re.compile(
-    r"JALAN|\bJLN\b|TAMAN|\bNO\b|\bLOT\b|ROAD|\bRD\b|STREET|\bST\b|AVENUE|BLOCK|\bBLK\b|FLOOR|LEVEL|BANDAR|KAMPUNG"
-    r"|JOHOR|SELANGOR|KUALA|LUMPUR|PERAK|PENANG|MELAKA|KEDAH|PAHANG|SABAH|SARAWAK|(?<![\d.])[1-9]\d{4}(?![\d.])"
-    r"|省|市|区|县|镇|路|街|号|楼|室|村|道",
-    re.IGNORECASE,
-)
-_POSTCODE = re.compile(r"(?<![\d.])[1-9]\d{4,5}(?![\d.])")
-_ADDRESS_START = re.compile(r"\s*(?:NO\b|NO\.|LOT|LEVEL|BLOCK|BLK|UNIT|JALAN|JLN|\d|[A-Z]-?\d)", re.IGNORECASE)
-_ADDRESS_END = re.compile(
-    r"(?:JOHOR|SELANGOR|KUALA\s*LUMPUR|\bKL|PERAK|PENANG|PINANG|MELAKA|KEDAH|PAHANG|SABAH|SARAWAK|NEGERI SEMBILAN"
-    r"|TERENGGANU|KELANTAN|PERLIS|MALAYSIA|EHSAN|\bPJ|JAYA|BAHRU|ALAM|\d{5}|号|室|楼|层)\W*$",
-    re.IGNORECASE,
-)
-_NOT_ADDRESS = re.compile(
-    r"TEL\b|FAX|GST|INVOICE|RECEIPT|@|CASHIER|\bDATE|TOTAL|\bREG\b|SDN\.?\s*BHD|\bBHD\b|S/B\b|ENTERPRISE"
-    r"|TRADING|COMPANY|\bCO\.|电话|发票|税号"
-    r"|\d{5,}-[A-Z]\b|\(\s*[A-Z0-9]*\d{4,}[A-Z0-9-]*\s*\)|\d{8,}|\d{2,4}-\d{6,}|\d{1,2}:\d{2}",
-    re.IGNORECASE,
-)
-_NOT_COMPANY = re.compile(
-    r"GST|TAX\s*INVOICE|INVOICE|RECEIPT|TEL|FAX|\bREG\b|\bNO\b|DATE|CASH|TOTAL|WELCOME|ORDER|NUMBER|\bYOUR\b"
-    r"|发票|代码|号码|日期|电话|地址|合计|金额|收据|小票|欢迎",
-    re.IGNORECASE,
-)
-_TOTAL_LABEL = re.compile(r"total|合计|总计|实付|应付|amount\s*due|grand|nett|rounded|rounding", re.IGNORECASE)
-_NOT_TOTAL_LABEL = re.compile(
-    r"sub\s*-?total|cash|change|tendered|paid\s*by|card|gst\s*summary|\btax|total\s*gst|^\s*gst|"
-    r"\bqty\b|quantity|discount|saving|item|excl|includes|supplies|"
-    r"rounding\s*adj|excl|before|小计|找零|找赎|现金|税额|数量|优惠|折扣",
-    re.IGNORECASE,
-)
-
-
 def _texts(key: str, prop: Mapping[str, Any] | None) -> tuple[str, str]:
     prop = prop or {}
     name = " ".join(str(prop.get(k) or "") for k in ("title",)).strip()
@@ -877,29 +792,17 @@ def _similarity(a: str, b: str) -> float:
     return max(0.0, (ratio - 0.4) / 0.6)
 
 
-_ID_WORDS = re.compile(r"n[o0]\b|number|\breg|\bgst\b|\btel\b|\bfax\b|号|编号|电话|税号", re.IGNORECASE)
+_ID_WORDS = re.compile(r"n[o0]\b|number|\bid\b|号|编号|代码", re.IGNORECASE)
 
 
-def _label_similarity(label: str | None, names: Sequence[str], synonyms: Sequence[str]) -> float:
+def label_similarity(label: str | None, names: Sequence[str]) -> float:
+    """How alike a label is to any of a key's names (0..1); a number's label ("Reg No") fits only a number key."""
     if not label:
         return 0.0
     id_label = bool(_ID_WORDS.search(label))
-
-    def sim(other: str) -> float:
-        # "Company Reg No" labels a number, not the company; "TEL" does label a phone
-        return _similarity(label, other) * (0.3 if id_label and not _ID_WORDS.search(other) else 1.0)
-
-    best = max((sim(n) for n in names), default=0.0)
-    return max(best, 0.9 * max((sim(s) for s in synonyms), default=0.0))
-
-
-def _synonyms(names: Iterable[str]) -> tuple[str, ...]:
-    joined = " ".join(names)
-    found: list[str] = []
-    for pattern, words in _LABEL_SYNONYMS:
-        if pattern.search(joined):
-            found.extend(words)
-    return tuple(found)
+    return max(
+        (_similarity(label, n) * (0.3 if id_label and not _ID_WORDS.search(n) else 1.0) for n in names), default=0.0
+    )
 
 
 def _enum_candidates(candidates: Sequence[Candidate], values: Sequence[Any]) -> list[Candidate]:
@@ -923,165 +826,15 @@ def _enum_candidates(candidates: Sequence[Candidate], values: Sequence[Any]) -> 
     return out
 
 
-_SURNAMES = frozenset(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟"
-    "谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤欧阳司上官诸葛"
-)
-_PERSON_KEY = re.compile(
-    r"姓名|名字|乘客|旅客|乘车人|持卡人|户名|收款人|付款人|联系人|经办人|\bname\b|passenger|holder|payee|customer",
-    re.IGNORECASE,
-)
-_NOT_NAME_END = frozenset("站售座店市省区县路街票车签乘号单额日期价元费税码司行")
-_FROM_KEY = re.compile(r"出发|始发|起点|起始|发站|\bfrom\b|origin|departure|depart", re.IGNORECASE)
-_TO_KEY = re.compile(r"到达|终点|目的|到站|\bto\b|destination|arrival|arrive", re.IGNORECASE)
-_TRAIN_KEY = re.compile(r"车次|train", re.IGNORECASE)
-_TRAIN_NUMBER = re.compile(r"[GDCZTKYLS]\d{1,4}")
+class Profile(Protocol):
+    """What :func:`key_candidates` uses of a key's profile (:class:`ocr_kie.profiles.KeyProfile`)."""
 
+    @property
+    def kinds(self) -> frozenset[str]: ...
 
-def _key_hints(key: str, names: str, cand: Candidate) -> tuple[float, str | None]:
-    """Small nudges from the key's wording: its head noun, a direction, a person, a train number."""
-    text = cand.text.strip()
-    delta, why = 0.0, []
-    last = key.strip()[-1:] if key.strip() else ""
-    if last and _is_cjk(last) and last not in "日期额码称名" and text.endswith(last) and squash(text) != squash(key):
-        delta += 0.3  # 出发站 → "…站", 座位号 → "…号"
-        why.append(f"ends with {last}")
-    if _FROM_KEY.search(names) and not _TO_KEY.search(names):
-        delta += 0.2 * (0.5 - cand.x)
-        why.append("left: from")
-    elif _TO_KEY.search(names) and not _FROM_KEY.search(names):
-        delta += 0.2 * (cand.x - 0.5)
-        why.append("right: to")
-    if _TRAIN_KEY.search(names) and _TRAIN_NUMBER.fullmatch(text):
-        delta += 0.4
-        why.append("train number")
-    if _PERSON_KEY.search(names) and not re.search(r"company|merchant|公司|商户|单位|名称", names, re.I):
-        squashed = squash(text)
-        if re.fullmatch(f"[{_CJK}]{{2,4}}", squashed) and squashed[-1] not in _NOT_NAME_END:
-            delta += 0.4 if squashed[0] in _SURNAMES else 0.1
-            why.append("person name")
-        elif re.fullmatch(r"[A-Za-z][A-Za-z .'-]{2,40}", text):
-            delta += 0.1
-        else:
-            delta -= 0.3
-    return delta, ", ".join(why) or None
+    def derive(self, candidates: Sequence[Candidate]) -> list[Candidate]: ...
 
-
-def _position(kind: KeyType, names: str, cand: Candidate, context: _PageContext) -> tuple[float, str | None]:
-    """A 0..1 score for where the candidate sits and what it looks like, for well-known keys."""
-    text = cand.text
-    if kind is KeyType.NAME and re.search(r"company|merchant|vendor|store|shop|公司|商户|商家|店|销售方", names, re.I):
-        shape = 0.5
-        if _COMPANY_WORDS.search(text):
-            shape += 0.5
-        if _NOT_COMPANY.search(text) or sum(ch.isdigit() for ch in text) > 0.3 * len(text):
-            shape -= 0.5
-        if sum(ch.isalpha() for ch in _COMPANY_SUFFIX.sub("", text)) < 4:  # "SDN BHD" alone
-            shape -= 0.6
-        shape -= 0.15 * len(_ADDRESS_WORDS.findall(text))
-        if _TRAILING_REG.search(text):  # the name is offered without its registration number too
-            shape -= 0.25
-        if cand.lines and cand.lines[0] == context.first_line.get(cand.page):
-            shape += 0.1
-        if _ENDS_WITH_SUFFIX.search(text):  # the whole name, legal suffix included
-            shape += 0.3
-        if text[-1:] in _TRAILING_PUNCT:
-            shape -= 0.05
-        score = 0.5 * max(0.0, 1.0 - 2.5 * cand.y) + 0.5 * shape
-        return min(1.0, max(0.0, score)), "company-like"
-    if kind is KeyType.ADDRESS:
-        hits = len(_ADDRESS_WORDS.findall(text))
-        shape = 0.1 * min(hits, 5)
-        if _POSTCODE.search(text):
-            shape += 0.25
-        if _ADDRESS_START.match(text):
-            shape += 0.15
-        if _ADDRESS_END.search(text):
-            shape += 0.15
-        shape -= 0.35 * len(_NOT_ADDRESS.findall(text))
-        if sum(ch.isalpha() for ch in text) < 0.4 * len(squash(text)):  # prices and codes
-            shape -= 0.5
-        if len(squash(text)) < 12:
-            shape -= 0.3
-        score = shape - max(0.0, cand.y - 0.4)
-        return min(1.0, max(0.0, score)), f"address words {hits}"
-    if kind is KeyType.AMOUNT and _TOTAL_KEY.search(names):
-        label = cand.label or ""
-        value = parse_number(text)
-        score = 0.15 * cand.y
-        totals = context.totals.get(cand.page, [])
-        if _is_total_label(label):
-            score += 0.35
-            if _FINAL_TOTAL.search(label):
-                score += 0.15
-            if value is not None and totals and value >= max(v for v, _ in totals):
-                score += 0.1
-            if totals and cand.y >= max(y for _, y in totals) - 1e-9:
-                score += 0.1  # the last total printed
-        if value is not None and context.paid.get(cand.page) == round(float(value), 2):
-            score += 0.3  # cash tendered minus change
-        if value is not None and value == context.largest_amount.get(cand.page):
-            score += 0.05
-        return min(1.0, score), "total-like"
-    if kind is KeyType.DATE:
-        first = context.first_date.get(cand.page)
-        return (0.6 if first is not None and squash(text) == first else 0.3), None
-    return 0.5, None
-
-
-@dataclass
-class _PageContext:
-    first_line: dict[int, int]
-    first_date: dict[int, str]
-    largest_amount: dict[int, float]
-    # per page: the amounts labelled as a total, as (value, y); and cash tendered minus change
-    totals: dict[int, list[tuple[float, float]]]
-    paid: dict[int, float]
-
-    @classmethod
-    def of(cls, candidates: Sequence[Candidate]) -> _PageContext:
-        first_line: dict[int, int] = {}
-        first_date: dict[int, str] = {}
-        largest: dict[int, float] = {}
-        totals: dict[int, list[tuple[float, float]]] = {}
-        cash: dict[int, float] = {}
-        change: dict[int, float] = {}
-        for cand in candidates:
-            if cand.kind == "line" and cand.page not in first_line:
-                first_line[cand.page] = cand.lines[0]
-            if cand.kind == "date" and cand.page not in first_date:
-                first_date[cand.page] = squash(cand.text)
-            if cand.kind != "amount":
-                continue
-            value = parse_number(cand.text)
-            if value is None or not math.isfinite(value):
-                continue
-            if value > largest.get(cand.page, -math.inf):
-                largest[cand.page] = float(value)
-            label = cand.label or ""
-            if _is_total_label(label):
-                totals.setdefault(cand.page, []).append((float(value), cand.y))
-            if _CASH_LABEL.search(label) and cand.page not in cash:
-                cash[cand.page] = float(value)
-            if _CHANGE_LABEL.search(label) and cand.page not in change:
-                change[cand.page] = float(value)
-        paid = {page: round(cash[page] - change.get(page, 0.0), 2) for page in cash}
-        return cls(first_line, first_date, largest, totals, paid)
-
-
-_BARE_NUMBER = re.compile(r"-?[\d,]+(?:\.\d+)?")
-_TOTAL_KEY = re.compile(r"total|合计|总计|实付|应付|总额|总价|amount|金额", re.IGNORECASE)
-_CASH_LABEL = re.compile(r"cash|tunai|现金|实收", re.IGNORECASE)
-_CHANGE_LABEL = re.compile(r"change|baki|找零|找赎", re.IGNORECASE)
-_FINAL_TOTAL = re.compile(
-    r"incl|inclusive|payable|rounded|round(?:ing)?\s*total|after|nett|net\s*total|grand|amount\s*due|to\s*be\s*paid"
-    r"|total\s*amount|应付|实付|价税合计|合计金额",
-    re.IGNORECASE,
-)
-
-
-def _is_total_label(label: str) -> bool:
-    return bool(_TOTAL_LABEL.search(label)) and not _NOT_TOTAL_LABEL.search(label)
+    def match(self, cand: Candidate) -> tuple[float, int | None, dict[str, float]]: ...
 
 
 def key_candidates(
@@ -1090,23 +843,24 @@ def key_candidates(
     prop: Mapping[str, Any] | None = None,
     *,
     limit: int | None = None,
+    profile: Profile | None = None,
 ) -> list[ScoredCandidate]:
     """The candidates a key could take, best first, each with a prior score.
 
     Narrowing: only the candidate kinds that fit :func:`key_type` (dates for a date, amounts and
-    numbers for an amount, lines, spans and runs for text …); the schema's ``pattern`` (searched,
-    as JSON Schema does) and ``enum`` (values equal to one of them, or found inside a line) filter
-    further. When nothing of the key's type is on the page, lines and spans are offered instead.
+    numbers for an amount, lines, spans and runs for text …) and the kinds the examples' values
+    were found as; the schema's ``pattern`` (searched, as JSON Schema does) and ``enum`` (values
+    equal to one of them, or found inside a line) filter further. When nothing of the key's type
+    is on the page, lines and spans are offered instead.
 
-    Ranking (the prior, 0..1): similarity of the candidate's label to the key's name, title and
-    usual synonyms (0.45: 可用额度's label beats 总额度's; any total-like label fits a total), type
-    fit (0.25), position and shape (0.2: a company near the top with a legal suffix, an address run
-    with street words and a postcode, a total labelled TOTAL/合计, last printed, equal to cash
-    minus change; a station for a key ending in 站, left for 出发 and right for 到达, a train
-    number for 车次, a surname-led name for 姓名), OCR score (0.1). When no label on the page
-    resembles the key (a receipt's company or address), the label's weight goes to position and
-    shape (0.3 type, 0.6 position). A candidate whose text is the key's own name (the printed
-    label) is pushed down. Texts are de-duplicated (the best-scored copy is kept).
+    Ranking (the prior, 0..1). With a ``profile`` learned from the examples: how well the candidate
+    matches the nearest example (0.75: label, relation, kind, shape, position, lines; see
+    :meth:`ocr_kie.profiles.KeyProfile.match`), its label's similarity to the key (0.1), type fit
+    (0.1) and OCR score (0.05); the parts the examples answer with are candidates too ("2931" of
+    "**** 2931"). Without examples: the label's similarity to the key's name and title (0.55),
+    type fit (0.35) and OCR score (0.1); when no label on the page resembles the key, type fit and
+    OCR score alone. A candidate whose text is the key's own name (the printed label) is pushed
+    down. Texts are de-duplicated (the best-scored copy is kept). No rule knows a document type.
 
     Example:
         >>> ranked = key_candidates(page_candidates(docs), "可用额度", limit=5)  # doctest: +SKIP
@@ -1118,17 +872,21 @@ def key_candidates(
         key: The key's name.
         prop: The key's JSON Schema, if any.
         limit: Keep at most this many (best first).
+        profile: The key's profile learned from the examples, if any example answers it.
 
     Returns:
         The scored candidates, best first.
     """
     prop = prop or {}
     kind = key_type(key, prop)
-    name, description = _texts(key, prop)
     names = [n for n in (key, str(prop.get("title") or "")) if n]
-    synonyms = _synonyms([name, description])
-    fit = _FIT[kind]
+    fit = dict(_FIT[kind])
     pool: list[Candidate] = list(candidates)
+    if profile is not None and not profile.kinds:
+        profile = None
+    if profile is not None:
+        pool += profile.derive(candidates)
+        fit.update({k: max(fit.get(k, 0.0), 0.8) for k in profile.kinds})
     if prop.get("enum"):
         pool = _enum_candidates(pool, prop["enum"])
         fit = {k: 1.0 for k in ("line", "span", *fit)}
@@ -1144,41 +902,28 @@ def key_candidates(
             compiled = None
         if compiled is not None:
             typed = [c for c in typed if compiled.search(c.text)]
-    context = _PageContext.of(candidates)
     own_names = {squash(n) for n in names}
     by_label: dict[str | None, float] = {}
     for c in typed:
         if c.label not in by_label:
-            by_label[c.label] = _label_similarity(c.label, names, synonyms)
-    label_sims = {id(c): by_label[c.label] for c in typed}
-    if kind is KeyType.AMOUNT and _TOTAL_KEY.search(name):
-        # any total-like label fits a total ("Total Sales Incl GST", "Nett Total", "合计"); "Total Qty" does not
-        for c in typed:
-            if _is_total_label(c.label or ""):
-                label_sims[id(c)] = max(label_sims[id(c)], 0.9)
-            elif c.label and _NOT_TOTAL_LABEL.search(c.label):
-                label_sims[id(c)] *= 0.3
-    # When no label on the page resembles the key (a receipt's company or address), the label term
-    # says nothing: its weight goes to position and shape instead.
-    labelled = max(label_sims.values(), default=0.0) >= 0.5
-    w_label, w_fit, w_pos = (0.45, 0.25, 0.2) if labelled else (0.0, 0.3, 0.6)
+            by_label[c.label] = label_similarity(c.label, names)
+    labelled = max(by_label.values(), default=0.0) >= 0.5
     best: dict[str, ScoredCandidate] = {}
     for cand in typed:
-        label_sim = label_sims[id(cand)]
+        label_sim = by_label[cand.label]
         type_fit = fit.get(cand.kind, 0.0)
         if cand.kind in ("line", "run") and kind is not KeyType.ADDRESS and _LABELLED_VALUE.search(cand.text):
             type_fit *= 0.5  # "收款单位：物美超市": the value alone is a span
-        position, why = _position(kind, name + " " + description, cand, context)
-        hint, hint_why = _key_hints(key, name + " " + description, cand)
-        if hint:
-            position = min(1.0, max(0.0, position + hint))
-            why = ", ".join(w for w in (why, hint_why) if w)
-        prior = w_label * label_sim + w_fit * type_fit + w_pos * position + 0.1 * cand.ocr_score
-        reasons = [f"label~key {label_sim:.2f}", f"type={cand.kind} {type_fit:.1f}", f"position {position:.2f}"]
-        if why:
-            reasons.append(why)
-        if cand.kind == "amount" and not _BARE_NUMBER.fullmatch(cand.text.strip()):
-            prior += 0.005  # ties between "RM9.00" and "9.00" go to the amount as printed, currency included
+        reasons = [f"label~key {label_sim:.2f}", f"type={cand.kind} {type_fit:.1f}"]
+        example, features, match = None, {}, None
+        if profile is not None:
+            match, example, features = profile.match(cand)
+            prior = 0.75 * match + 0.1 * label_sim + 0.1 * type_fit + 0.05 * cand.ocr_score
+            reasons.append(f"example {example} {match:.2f}")
+        elif labelled:
+            prior = 0.55 * label_sim + 0.35 * type_fit + 0.1 * cand.ocr_score
+        else:
+            prior = 0.85 * type_fit + 0.1 * cand.ocr_score
         sq = squash(cand.text)
         if sq in own_names or any(
             abs(len(sq) - len(own)) <= max(2, len(own) // 3) and _similarity(sq, own) >= 0.9 for own in own_names
@@ -1190,6 +935,9 @@ def key_candidates(
             prior=round(min(1.0, max(0.0, prior)), 4),
             reasons=tuple(reasons),
             label_score=round(label_sim, 4),
+            profile_score=None if match is None else round(match, 4),
+            example=example,
+            features=features,
         )
         if sq not in best or scored.prior > best[sq].prior:
             best[sq] = scored

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -37,9 +39,10 @@ from ocr_kie.decoding import (
     check_against_candidates,
     copied_from_examples,
     flat_schema,
-    options_for_keys,
+    shape_check,
+    shortlist,
 )
-from ocr_kie.errors import EmptyInputError, InvalidImageError, NoTextError
+from ocr_kie.errors import EmptyInputError, ExampleError, InvalidImageError, NoTextError
 from ocr_kie.examples import BudgetedExampleSelector, Example, Relevance, lexical_relevance, load_examples
 from ocr_kie.grounding import drop_ungrounded, ground, without_instructions
 from ocr_kie.images import source_name
@@ -47,6 +50,7 @@ from ocr_kie.llms import LlamaCppChatModel, bind_schema, context_window, resolve
 from ocr_kie.loader import PPOCRLoader
 from ocr_kie.ocr import OcrEngine, get_engine
 from ocr_kie.parser import DEFAULT_MAX_REPLY_CHARS, ExtractionParseError, KieOutputParser, schema_from_spec
+from ocr_kie.profiles import KeyProfile, learn_profiles
 from ocr_kie.prompts import SYSTEM_PROMPT, as_messages, build_prompt, document_turns, example_turn_group
 
 logger = logging.getLogger(__name__)
@@ -113,6 +117,11 @@ class KieExtractor:
         self.model = with_llm_errors(bound, llm)
         self._selector: BudgetedExampleSelector | None = None
         self._prompt: ChatPromptTemplate | None = None
+        self._usable: list[tuple[Example, list[Document]]] | None = None
+        self._profiles: dict[str, KeyProfile] | None = None
+        self._examples_lock = threading.Lock()
+        #: Messages about examples that could not be used (unreadable images, values not on their page).
+        self.example_warnings: list[str] = []
         self.strategy = resolve_strategy(self.config.strategy, llm, self.schema)
         self.decoder = (
             GroundedDecoder(llm, self.schema, self.config.grounded)
@@ -169,8 +178,39 @@ class KieExtractor:
             )
         return {"docs": docs, "ocr_seconds": time.perf_counter() - start}
 
-    def _ocr_text(self, image: Any) -> str:
-        return page_text(PPOCRLoader(image, engine=self.engine, cache=self.cache).load())
+    def _load(self, image: Any) -> list[Document]:
+        return PPOCRLoader(image, engine=self.engine, cache=self.cache).load()
+
+    # -- examples ---------------------------------------------------------------------------------
+
+    @property
+    def usable_examples(self) -> list[tuple[Example, list[Document]]]:
+        """The examples with their pages (images OCR'd once); unreadable ones are warned about and left out."""
+        with self._examples_lock:
+            if self._usable is None:
+                usable = []
+                for i, ex in enumerate(self.examples, start=1):
+                    try:
+                        usable.append((ex, ex.documents(self._load, index=i)))
+                    except ExampleError as e:
+                        self.example_warnings.append(str(e))
+                        warnings.warn(f"{e} (going on with the other examples)", UserWarning, stacklevel=2)
+                self._usable = usable
+            return self._usable
+
+    @property
+    def profiles(self) -> dict[str, KeyProfile]:
+        """Each key's profile learned from the usable examples (:func:`ocr_kie.profiles.learn_profiles`), built once."""
+        if self._profiles is None:
+            usable = self.usable_examples
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                profiles = learn_profiles(list(self.schema["properties"]), [(docs, ex.values) for ex, docs in usable])
+            for w in caught:
+                self.example_warnings.append(str(w.message))
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            self._profiles = profiles
+        return self._profiles
 
     # -- prompt ---------------------------------------------------------------------------------
 
@@ -179,8 +219,8 @@ class KieExtractor:
         """The example history, built on first use (example images are OCR'd then, once)."""
         if self._selector is None:
             groups = [
-                example_turn_group(ex.ocr_text(self._ocr_text), ex.values, self.schema, self.config.max_message_chars)
-                for ex in self.examples
+                example_turn_group(page_text(docs), ex.values, self.schema, self.config.max_message_chars)
+                for ex, docs in self.usable_examples
             ]
             self._selector = BudgetedExampleSelector(groups, self.count_tokens, self.config.relevance)
         return self._selector
@@ -194,7 +234,11 @@ class KieExtractor:
 
     def candidates(self, docs: list[Document]) -> dict[str, list[ScoredCandidate]]:
         """Each key's candidates on these pages (lines that read like instructions to the model excluded)."""
-        return options_for_keys(without_instructions(docs), self.schema, self.config.grounded)
+        return self.shortlist(docs)[0]
+
+    def shortlist(self, docs: list[Document]) -> tuple[dict[str, list[ScoredCandidate]], dict[str, float]]:
+        """Each key's candidates ranked by its profile, and null's prior per key (see :func:`shortlist`)."""
+        return shortlist(without_instructions(docs), self.schema, self.config.grounded, self.profiles)
 
     def messages(
         self, docs: list[Document], candidates: Mapping[str, Sequence[ScoredCandidate]] | None = None
@@ -217,6 +261,9 @@ class KieExtractor:
             budget = max(window - fixed - cfg.max_tokens - PROMPT_MARGIN, 0)
         used = self.selector.select(text, budget)  # what the template chooses: selection is deterministic
         info = {"examples_used": used, "example_budget": budget, "context_window": window}
+        if self.decoder is not None and cfg.grounded.scoring_examples is not None:
+            used = used[len(used) - cfg.grounded.scoring_examples :] if cfg.grounded.scoring_examples else []
+            info["examples_used"] = used
         if self.decoder is not None and cfg.grounded.stable_examples:
             # The chosen examples in the user's order: the prompt up to the document is then the same
             # for every document and stays in llama.cpp's KV cache (evaluated once, not per document).
@@ -255,9 +302,9 @@ class KieExtractor:
         """Grounded decoding on a local model: each value chosen among the page's candidates."""
         assert self.decoder is not None
         start = time.perf_counter()
-        candidates = self.candidates(state["docs"])
+        candidates, nulls = self.shortlist(state["docs"])
         messages, info = self.messages(state["docs"], candidates if self.config.grounded.show_candidates else None)
-        values, choices, out = self.decoder.decode(messages, candidates)
+        values, choices, out = self.decoder.decode(messages, candidates, nulls)
         usage = {"input_tokens": out["input_tokens"], "output_tokens": out["output_tokens"]}
         info = {**info, "evaluated_tokens": out["evaluated_tokens"]}
         seconds = time.perf_counter() - start
@@ -291,6 +338,12 @@ class KieExtractor:
             values, dropped = drop_ungrounded(values, evidence)
         if not self.config.return_details:
             return values
+        fields = _fields(values, evidence, choices)
+        shapes = shape_check(values, self.profiles) if choices is None else {}
+        for key, fit in shapes.items():  # a shape no example has: low confidence, the value is kept as answered
+            fields[key]["shape_fit"] = fit
+            if fit < 0.5 and fields[key]["confidence"] is not None:
+                fields[key]["confidence"] = round(min(fields[key]["confidence"], 0.1), 4)
         tokens = {"input_tokens": 0, "output_tokens": 0}
         for u in usage:
             for k in tokens:
@@ -303,6 +356,8 @@ class KieExtractor:
             "fields": fields,
             "checks_failed": checks_failed,
             "ocr": ocr_summary(state["docs"]),
+            "shape_mismatch": sorted(k for k, fit in shapes.items() if fit < 0.5),
+            "example_warnings": list(self.example_warnings),
             "strategy": self.strategy,
             "dropped_ungrounded": dropped,
             "dropped_copied": copied,

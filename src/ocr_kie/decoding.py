@@ -39,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ocr_kie.candidates import Candidate, ScoredCandidate, key_candidates, page_candidates
 from ocr_kie.grounding import Evidence
 from ocr_kie.normalize import parse_number, squash
+from ocr_kie.profiles import KeyProfile, collapsed, shape_of, shape_similarity
 
 if TYPE_CHECKING:
     from ocr_kie.llms import ContinuationScorer, LlamaCppChatModel
@@ -52,6 +53,8 @@ __all__ = [
     "copied_from_examples",
     "flat_schema",
     "options_for_keys",
+    "shape_check",
+    "shortlist",
 ]
 
 #: The prior below which a candidate's prior stops mattering (log of 0 is -inf).
@@ -78,6 +81,9 @@ class GroundedOptions(BaseModel):
         stable_examples: Show the chosen examples in the user's order rather than the most relevant
             last, so the prompt before the document is the same for every document and llama.cpp
             evaluates it once (from its KV cache afterwards).
+        scoring_examples: The most example turns in the scoring prompt of a local model (None: all
+            that fit the budget; 0: none, the key profiles carry what the examples teach). Fewer
+            turns make a shorter prompt.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -89,6 +95,7 @@ class GroundedOptions(BaseModel):
     length_normalize: bool = True
     show_candidates: bool = False
     stable_examples: bool = True
+    scoring_examples: int | None = Field(default=None, ge=0)
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,9 @@ class FieldChoice:
         alternatives: The other options, best first, as ``(value, combined probability)``.
         scores: Every option as ``(value, prior, model log-probability, tokens)``, in candidate
             order with null last (for analysis and for tuning the weights).
+        scored: The chosen candidate with its prior's make-up (example, features, reasons).
+        runner_up: The best candidate not chosen (None when there was none).
+        null_prior: The prior null had for this key on this page.
     """
 
     key: str
@@ -118,6 +128,9 @@ class FieldChoice:
     confidence: float
     alternatives: list[tuple[Any, float]] = field(default_factory=list)
     scores: list[tuple[Any, float, float, int]] = field(default_factory=list)
+    scored: ScoredCandidate | None = None
+    runner_up: ScoredCandidate | None = None
+    null_prior: float | None = None
 
     def details(self) -> dict[str, Any]:
         """A JSON-ready dict for ``return_details``."""
@@ -133,7 +146,23 @@ class FieldChoice:
             "model_score": None if self.model_score is None else round(self.model_score, 4),
             "confidence": round(self.confidence, 4),
             "alternatives": [[v, round(p, 4)] for v, p in self.alternatives[:3]],
+            "decided_by": _why(self.scored, self.null_prior),
+            "runner_up": None if self.runner_up is None else {"value": self.runner_up.text, **_why(self.runner_up)},
         }
+
+
+def _why(scored: ScoredCandidate | None, null_prior: float | None = None) -> dict[str, Any]:
+    """Which example and which features made a candidate's prior (or why null was chosen)."""
+    if scored is None:
+        return {"null_prior": null_prior, "reason": "no candidate fits the examples (or the label is not on the page)"}
+    return {
+        "example": None if scored.example is None else scored.example + 1,
+        "profile_score": scored.profile_score,
+        "features": dict(scored.features),
+        "label": scored.candidate.label,
+        "prior": scored.prior,
+        "reasons": list(scored.reasons),
+    }
 
 
 def flat_schema(schema: Mapping[str, Any]) -> bool:
@@ -146,21 +175,63 @@ def flat_schema(schema: Mapping[str, Any]) -> bool:
     return True
 
 
-def options_for_keys(
-    docs: Sequence[Document], schema: Mapping[str, Any], options: GroundedOptions
-) -> dict[str, list[ScoredCandidate]]:
-    """Each key's candidates from the pages, narrowed by the key's schema, best prior first.
+def shortlist(
+    docs: Sequence[Document],
+    schema: Mapping[str, Any],
+    options: GroundedOptions,
+    profiles: Mapping[str, KeyProfile] | None = None,
+) -> tuple[dict[str, list[ScoredCandidate]], dict[str, float]]:
+    """Each key's candidates (best prior first, ranked by the key's profile when there is one) and null's prior.
 
     Args:
         docs: The OCR pages (with ``metadata["lines"]``).
         schema: The JSON Schema of the answer.
-        options: The limits.
+        options: The limits and the default null prior.
+        profiles: The keys' profiles learned from the examples (:func:`ocr_kie.profiles.learn_profiles`).
     """
     found = page_candidates(docs)
-    return {
-        key: key_candidates(found, key, prop if isinstance(prop, Mapping) else None, limit=options.max_candidates)
-        for key, prop in schema["properties"].items()
-    }
+    profiles = profiles or {}
+    ranked, nulls = {}, {}
+    for key, prop in schema["properties"].items():
+        profile = profiles.get(key)
+        full = key_candidates(found, key, prop if isinstance(prop, Mapping) else None, profile=profile)
+        ranked[key] = full[: options.max_candidates]
+        nulls[key] = profile.null_prior(full, found, options.null_prior) if profile else options.null_prior
+    return ranked, nulls
+
+
+def options_for_keys(
+    docs: Sequence[Document],
+    schema: Mapping[str, Any],
+    options: GroundedOptions,
+    profiles: Mapping[str, KeyProfile] | None = None,
+) -> dict[str, list[ScoredCandidate]]:
+    """Each key's candidates from the pages, narrowed by the key's schema, best prior first (see :func:`shortlist`)."""
+    return shortlist(docs, schema, options, profiles)[0]
+
+
+def shape_check(values: Mapping[str, Any], profiles: Mapping[str, KeyProfile]) -> dict[str, float]:
+    """Per answered key with a profile, how well the value's shape fits the nearest example's (0..1).
+
+    The fit is 1.0 when the value's collapsed shape (runs of one character class as one:
+    ``"汉9汉"`` for every 每月N日) equals an example's, else 0.6 times the shapes' similarity. A
+    value whose shape contradicts every example (fit below 0.5: ``"**** 8402"`` where the examples
+    answer ``"2931"``) is not rewritten; the chain lowers its confidence in the details.
+    """
+    out = {}
+    for key, value in values.items():
+        profile = profiles.get(key)
+        if value is None or isinstance(value, (list, dict)) or profile is None or not profile.views:
+            continue
+        shape = shape_of(str(value))
+        out[key] = round(
+            max(
+                1.0 if collapsed(shape) == collapsed(v.shape) else 0.6 * shape_similarity(shape, v.shape)
+                for v in profile.views
+            ),
+            4,
+        )
+    return out
 
 
 def candidate_listing(candidates: Mapping[str, Sequence[ScoredCandidate]]) -> str:
@@ -252,23 +323,28 @@ class GroundedDecoder:
         self.options = options
 
     def decode(
-        self, messages: Sequence[BaseMessage], candidates: Mapping[str, Sequence[ScoredCandidate]]
+        self,
+        messages: Sequence[BaseMessage],
+        candidates: Mapping[str, Sequence[ScoredCandidate]],
+        null_priors: Mapping[str, float] | None = None,
     ) -> tuple[dict[str, Any], dict[str, FieldChoice], dict[str, Any]]:
         """Choose every key's value.
 
         Args:
             messages: The prompt (system, examples, the document's turns).
-            candidates: Each key's candidates (:func:`options_for_keys`).
+            candidates: Each key's candidates (:func:`shortlist`).
+            null_priors: Each key's prior of null (default: ``options.null_prior``).
 
         Returns:
             The values, the choices, and ``{"reply", "input_tokens", "output_tokens", "evaluated_tokens"}``.
         """
         keys = list(self.schema["properties"])
+        nulls = dict(null_priors or {})
         values: dict[str, Any] = {}
         choices: dict[str, FieldChoice] = {}
         if not self.options.model_weight:  # the priors alone: the model is not asked
             for key in keys:
-                choices[key] = self._choose(None, "", key, list(candidates.get(key, ())), "")
+                choices[key] = self._choose(None, "", key, list(candidates.get(key, ())), "", nulls.get(key))
                 values[key] = choices[key].value
             reply = json.dumps(values, ensure_ascii=False)
             return values, choices, {"reply": reply, "input_tokens": 0, "output_tokens": 0, "evaluated_tokens": 0}
@@ -278,7 +354,7 @@ class GroundedDecoder:
             for i, key in enumerate(keys):
                 end = "}" if i == len(keys) - 1 else ","
                 answer += json.dumps(key, ensure_ascii=False) + ":"
-                choice = self._choose(scorer, prompt + answer, key, list(candidates.get(key, ())), end)
+                choice = self._choose(scorer, prompt + answer, key, list(candidates.get(key, ())), end, nulls.get(key))
                 choices[key] = choice
                 values[key] = choice.value
                 answer += " " + json.dumps(choice.value, ensure_ascii=False) + end + ("" if end == "}" else " ")
@@ -291,13 +367,20 @@ class GroundedDecoder:
         return values, choices, info
 
     def _choose(
-        self, scorer: ContinuationScorer | None, prefix: str, key: str, scored: list[ScoredCandidate], end: str
+        self,
+        scorer: ContinuationScorer | None,
+        prefix: str,
+        key: str,
+        scored: list[ScoredCandidate],
+        end: str,
+        null_prior: float | None = None,
     ) -> FieldChoice:
         opts = self.options
         prop = self.schema["properties"][key]
         prop = prop if isinstance(prop, Mapping) else None
         values: list[Any] = [_typed(s.candidate.text, prop) for s in scored] + [None]
-        priors = [s.prior for s in scored] + [opts.null_prior]
+        null_prior = opts.null_prior if null_prior is None else null_prior
+        priors = [s.prior for s in scored] + [null_prior]
         texts = [" " + json.dumps(v, ensure_ascii=False) + end for v in values]
         logprobs: list[list[float]] | None = scorer.logprobs(prefix, texts) if scorer else None
         p_model, combined = combine(logprobs, priors, opts)
@@ -318,6 +401,9 @@ class GroundedDecoder:
                 (v, pr, sum(lp), len(lp))
                 for v, pr, lp in zip(values, priors, logprobs or [[]] * len(values), strict=True)
             ],
+            scored=scored[best] if best < len(scored) else None,
+            runner_up=next((scored[j] for j in order if j != best and j < len(scored)), None),
+            null_prior=null_prior,
         )
 
 

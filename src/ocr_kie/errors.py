@@ -9,6 +9,7 @@ Errors carry their context as attributes (the source, the page, …) besides the
     │   ├── InvalidImageError      empty, not an image, truncated or undecodable
     │   ├── ImageTooLargeError     absurd dimensions (a decompression bomb)
     │   ├── InvalidPdfError        encrypted, corrupt or unrenderable PDF (or one with no pages)
+    │   ├── ExampleError           a worked example's image cannot be read; ``.example`` (1-based)
     │   └── EmptyInputError        nothing to read: ``[]``, a folder or glob with no image or PDF
     │       └── NoTextError        the OCR found no text on the page(s): the LLM is not asked
     ├── OcrEngineError             the OCR engine failed; ``.engine``, ``.source``
@@ -48,6 +49,7 @@ from langchain_core.exceptions import (
 
 __all__ = [
     "EmptyInputError",
+    "ExampleError",
     "ExtractionParseError",
     "ImageTooLargeError",
     "InputError",
@@ -139,6 +141,20 @@ class EmptyInputError(InputError):
 
 class NoTextError(EmptyInputError):
     """The OCR found no text on the page(s) (a blank page, a photo): the LLM is not asked."""
+
+
+class ExampleError(InputError):
+    """A worked example cannot be used: its image (or PDF) cannot be read or OCR'd.
+
+    The chain reports it as a warning and goes on with the usable examples.
+
+    Attributes:
+        example: The example's 1-based position in the examples given.
+    """
+
+    def __init__(self, message: str, *, source: str, example: int, page: int | None = None) -> None:
+        self.example = example
+        super().__init__(f"example {example}: {message}", source=source, page=page)
 
 
 class OcrEngineError(OcrKieError, RuntimeError):

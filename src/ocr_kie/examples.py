@@ -17,10 +17,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from langchain_core.documents import Document
 from langchain_core.example_selectors import BaseExampleSelector
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from ocr_kie.errors import InputError
+from ocr_kie.errors import ExampleError, InputError, OcrEngineError
 from ocr_kie.normalize import squash
 
 TokenCounter = Callable[[str], int]
@@ -48,6 +49,7 @@ class Example(BaseModel):
     image: Any = None
     values: dict[str, Any] = Field(default_factory=dict)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _docs: list[Document] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _needs_a_document(self) -> Example:
@@ -63,8 +65,39 @@ class Example(BaseModel):
                     self.text = ocr(self.image)
         return self.text
 
+    def documents(self, load: Callable[[Any], list[Document]], *, index: int = 1) -> list[Document]:
+        """The example's pages: its image OCR'd with ``load`` the first time (thread-safe), or its text.
+
+        A text example is one Document without boxes (each text line a row); an image example keeps
+        its OCR lines and boxes, which is what the key profiles learn layouts from.
+
+        Args:
+            load: OCRs an image into Documents (one per page).
+            index: The example's 1-based position, for the error message.
+
+        Raises:
+            ExampleError: The image cannot be read or OCR'd.
+        """
+        if self._docs is None:
+            with self._lock:
+                if self._docs is None and self.image is not None:
+                    try:
+                        docs = load(self.image)
+                    except (InputError, OcrEngineError) as e:
+                        raise ExampleError(str(e), source=_name(self.image), example=index) from e
+                    self._docs = docs
+                    if self.text is None:
+                        self.text = "\n\n".join(d.page_content for d in docs)
+                elif self._docs is None:
+                    self._docs = [Document(page_content=self.text or "")]
+        return self._docs
+
     def __repr__(self) -> str:
         return f"Example(text={self.text!r}, image={self.image!r}, values={self.values!r})"
+
+
+def _name(image: Any) -> str:
+    return str(image) if isinstance(image, (str, os.PathLike)) else f"<{type(image).__name__}>"
 
 
 def load_examples(path: str | os.PathLike[str]) -> list[Example]:

@@ -1,0 +1,175 @@
+"""Key profiles learned from the examples: locating values, shapes, sub-spans, k-NN ranking, null, bad examples."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from ocr_kie.candidates import key_candidates, page_candidates
+from ocr_kie.decoding import GroundedOptions, shape_check, shortlist
+from ocr_kie.parser import schema_from_keys
+from ocr_kie.profiles import InconsistentExampleWarning, learn_profiles, shape_of, shape_similarity
+from test_candidates import page
+
+
+def card(name: str, title: str, address: str, mobile: str, phone: str, *, y0: int = 100) -> list[tuple]:
+    """A business card: name and title without labels, then labelled lines."""
+    return [
+        (name, (60, y0, 260, y0 + 50)),
+        (title, (60, y0 + 60, 220, y0 + 90)),
+        (f"地址：{address}", (60, y0 + 300, 700, y0 + 330)),
+        (f"手机：{mobile}", (60, y0 + 340, 400, y0 + 370)),
+        (f"电话：{phone}", (60, y0 + 380, 400, y0 + 410)),
+    ]
+
+
+def bank(tail: str, due: str, bill_day: str, *, with_due: bool = True) -> list[tuple]:
+    lines = [
+        ("招商银行信用卡", (60, 40, 400, 80), 0.95, 0),
+        ("卡号", (60, 120, 140, 150), 0.95, 1),
+        (f"**** {tail}", (500, 120, 660, 150), 0.95, 1),
+        ("账单日", (60, 180, 160, 210), 0.95, 2),
+        (bill_day, (500, 180, 660, 210), 0.95, 2),
+    ]
+    if with_due:
+        lines += [("到期还款日", (60, 240, 200, 270), 0.95, 3), (due, (500, 240, 700, 270), 0.95, 3)]
+    return lines
+
+
+KEYS = ["姓名", "职位", "手机"]
+
+
+def card_examples():
+    return [
+        ([page(card("张伟", "技术总监", "北京市海淀区中关村大街1号", "13812345678", "010-62345678"))], None),
+        ([page(card("李娜", "总经理", "上海市浦东新区世纪大道100号", "13987654321", "021-58881234", y0=140))], None),
+    ]
+
+
+def learned(keys, pages_values):
+    return learn_profiles(keys, pages_values)
+
+
+def test_shapes_keep_what_is_printed() -> None:
+    assert shape_of("**** 2931") == "**** 9999"
+    assert shape_of("¥1,200.00") == "¥9,999.99"
+    assert shape_of("ＡＢ12") == "AA99"
+    assert shape_similarity("9999", "9999") == 1.0
+    assert shape_similarity("9999", "汉汉汉汉汉汉汉汉汉汉汉汉") < 0.2
+
+
+def test_profiles_teach_a_title_without_label_not_the_address() -> None:
+    values = [
+        {"姓名": "张伟", "职位": "技术总监", "手机": "13812345678"},
+        {"姓名": "李娜", "职位": "总经理", "手机": "13987654321"},
+    ]
+    profiles = learned(KEYS, [(docs, v) for (docs, _), v in zip(card_examples(), values, strict=True)])
+    view = profiles["职位"].views[0]
+    assert view.label is None and view.label_source == "varies" and view.lines == 1 and view.shape == "汉汉汉汉"
+    new = page(card("王芳", "市场部经理", "广州市天河区体育西路55号", "13700001111", "020-38886666", y0=120))
+    cands = page_candidates([new])
+    top = key_candidates(cands, "职位", profile=profiles["职位"])[0]
+    assert top.text == "市场部经理"
+    assert top.example in (0, 1) and set(top.features) == {"label", "relation", "kind", "shape", "position", "lines"}
+    assert key_candidates(cands, "手机", profile=profiles["手机"])[0].text == "13700001111"
+    assert key_candidates(cands, "姓名", profile=profiles["姓名"])[0].text == "王芳"
+
+
+def test_a_sub_span_answer_is_followed_and_the_label_decides_dates() -> None:
+    examples = [
+        ([page(bank("2931", "2026年05月15日", "每月09日"))], {"卡号后四位": "2931", "到期还款日": "2026年05月15日"}),
+        ([page(bank("7710", "2026年06月02日", "每月21日"))], {"卡号后四位": "7710", "到期还款日": "2026年06月02日"}),
+    ]
+    profiles = learned(["卡号后四位", "到期还款日"], examples)
+    assert profiles["卡号后四位"].views[0].kind == "part" and profiles["卡号后四位"].views[0].part == (-1, None)
+    schema = schema_from_keys(["卡号后四位", "到期还款日"])
+    ranked, nulls = shortlist([page(bank("8402", "2026年07月19日", "每月05日"))], schema, GroundedOptions(), profiles)
+    assert ranked["卡号后四位"][0].text == "8402"
+    assert ranked["到期还款日"][0].text == "2026年07月19日"
+    assert nulls["到期还款日"] == GroundedOptions().null_prior
+
+
+def test_null_when_the_label_is_absent_and_nothing_fits() -> None:
+    examples = [
+        ([page(bank("2931", "2026年05月15日", "每月09日"))], {"到期还款日": "2026年05月15日"}),
+        ([page(bank("7710", "2026年06月02日", "每月21日"))], {"到期还款日": "2026年06月02日"}),
+    ]
+    profiles = learned(["到期还款日"], examples)
+    schema = schema_from_keys(["到期还款日"])
+    ranked, nulls = shortlist([page(bank("8402", "", "每月05日", with_due=False))], schema, GroundedOptions(), profiles)
+    assert profiles["到期还款日"].label_on_page(page_candidates([page(bank("1", "", "x", with_due=False))])) is False
+    assert nulls["到期还款日"] > max(s.prior for s in ranked["到期还款日"])
+
+
+def test_inconsistent_example_is_warned_about_and_skipped_and_extra_keys_ignored() -> None:
+    docs = [page(bank("2931", "2026年05月15日", "每月09日"))]
+    with pytest.warns(InconsistentExampleWarning, match=r"example 1: the value of '到期还款日'"):
+        values = {"到期还款日": "2030年01月01日", "卡号后四位": "2931", "x": 1}
+        profiles = learned(["到期还款日", "卡号后四位"], [(docs, values)])
+    assert profiles["到期还款日"].views == [] and len(profiles["卡号后四位"].views) == 1
+    assert "x" not in profiles
+
+
+def test_null_example_values_are_counted_and_zero_examples_still_rank_by_key_name() -> None:
+    profiles = learned(["到期还款日"], [([page(bank("1", "", "x", with_due=False))], {"到期还款日": None})])
+    assert profiles["到期还款日"].null_examples == 1 and not profiles["到期还款日"].views
+    cands = page_candidates([page(bank("8402", "2026年07月19日", "每月05日"))])
+    assert key_candidates(cands, "到期还款日", profile=profiles["到期还款日"])[0].text == "2026年07月19日"
+    assert key_candidates(cands, "到期还款日")[0].text == "2026年07月19日"
+
+
+def test_shape_check_flags_an_answer_no_example_looks_like() -> None:
+    examples = [([page(bank("2931", "2026年05月15日", "每月09日"))], {"卡号后四位": "2931"})]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        profiles = learned(["卡号后四位"], examples)
+    fits = shape_check({"卡号后四位": "**** 8402 招商银行"}, profiles)
+    assert fits["卡号后四位"] < 0.5
+    assert shape_check({"卡号后四位": "8402"}, profiles)["卡号后四位"] == 1.0
+
+
+def test_details_say_which_example_and_features_decided_and_the_runner_up() -> None:
+    from ocr_kie.decoding import GroundedDecoder
+
+    examples = [
+        ([page(bank("2931", "2026年05月15日", "每月09日"))], {"卡号后四位": "2931", "到期还款日": "2026年05月15日"}),
+        ([page(bank("7710", "2026年06月02日", "每月21日"))], {"卡号后四位": "7710", "到期还款日": "2026年06月02日"}),
+    ]
+    keys = ["卡号后四位", "到期还款日"]
+    profiles = learned(keys, examples)
+    schema = schema_from_keys(keys)
+    options = GroundedOptions(model_weight=0)
+    ranked, nulls = shortlist([page(bank("8402", "2026年07月19日", "每月05日"))], schema, options, profiles)
+    values, choices, _ = GroundedDecoder(None, schema, options).decode([], ranked, nulls)  # type: ignore[arg-type]
+    assert values == {"卡号后四位": "8402", "到期还款日": "2026年07月19日"}
+    details = choices["到期还款日"].details()
+    assert details["decided_by"]["example"] in (1, 2) and details["decided_by"]["features"]["label"] == 1.0
+    assert details["runner_up"]["value"] != "2026年07月19日" and "features" in details["runner_up"]
+
+
+@pytest.mark.model
+def test_real_ocr_profiles_learned_from_two_example_images_read_new_bills(paddle) -> None:
+    import json
+    from pathlib import Path
+
+    from ocr_kie.decoding import GroundedDecoder
+    from ocr_kie.examples import load_examples
+    from ocr_kie.loader import PPOCRLoader
+
+    root = Path(__file__).parents[1] / "benchmarks/datasets/zh-kie/bill"
+    keys = json.loads((root / "dataset.json").read_text(encoding="utf-8"))["keys"]
+    examples = load_examples(root / "examples.jsonl")[:2]
+    profiles = learn_profiles(keys, [(PPOCRLoader(ex.image, engine=paddle).load(), ex.values) for ex in examples])
+    assert all(profiles[k].views for k in keys)
+    schema = schema_from_keys(keys)
+    options = GroundedOptions(model_weight=0)
+    right = total = 0
+    for name in ("bill-000", "bill-001", "bill-002"):
+        docs = PPOCRLoader(root / f"images/{name}.png", engine=paddle).load()
+        gold = json.loads((root / f"labels/{name}.json").read_text(encoding="utf-8"))
+        ranked, nulls = shortlist(docs, schema, options, profiles)
+        values, _, _ = GroundedDecoder(None, schema, options).decode([], ranked, nulls)  # type: ignore[arg-type]
+        right += sum(values[k] == gold[k] for k in keys)
+        total += len(keys)
+    assert right >= total - 2, (right, total)
