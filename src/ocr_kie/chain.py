@@ -348,7 +348,6 @@ class KieExtractor:
         for u in usage:
             for k in tokens:
                 tokens[k] += int((u or {}).get(k, 0) or 0)
-        fields = _fields(values, evidence, choices)
         checks_failed = apply_checks(fields, run_checks(values, self.schema, self.config.checks))
         return {
             "values": values,
