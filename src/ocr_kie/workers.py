@@ -120,6 +120,30 @@ class ChainSpec:
         return f"ChainSpec(threads={self.threads!r}, rate_limit={self.rate_limit!r}, keys={sorted(self.kwargs)!r})"
 
 
+#: build_chain's own arguments (the rest go to the LLM); kept here too for stand-ins of build_chain.
+_CHAIN_PARAMS = frozenset(
+    [
+        "keys",
+        "schema",
+        "examples",
+        "llm",
+        "ocr",
+        "cache",
+        "max_retries",
+        "return_details",
+        "require_grounding",
+        "example_budget",
+        "context_window",
+        "max_message_chars",
+        "max_tokens",
+        "system_prompt",
+        "relevance",
+        "strategy",
+        "grounded",
+    ]
+)
+
+
 def _with_rate_limited_llm(kwargs: dict[str, Any], rate: float) -> dict[str, Any]:
     """Resolve the LLM here (held to ``rate``) so that ``build_chain`` gets a model, not a spec."""
     import inspect
@@ -128,7 +152,8 @@ def _with_rate_limited_llm(kwargs: dict[str, Any], rate: float) -> dict[str, Any
     from ocr_kie.parser import schema_from_spec
     from ocr_kie.ratelimit import rate_limited_llm
 
-    chain_params = set(inspect.signature(build_chain).parameters)
+    named = [p.name for p in inspect.signature(build_chain).parameters.values() if p.kind is not p.VAR_KEYWORD]
+    chain_params = _CHAIN_PARAMS | set(named)
     llm_kwargs = {k: v for k, v in kwargs.items() if k not in chain_params}
     rest = {k: v for k, v in kwargs.items() if k in chain_params}
     spec = rest.get("keys") if rest.get("keys") is not None else rest.get("schema")
