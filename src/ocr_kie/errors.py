@@ -16,9 +16,10 @@ Errors carry their context as attributes (the source, the page, …) besides the
     ├── MissingDependencyError     an optional package is not installed (also an ImportError)
     ├── LlmConfigError             a bad ``llm=`` spec, model file or credentials; ``.spec`` (a ValueError)
     │   └── LlmModelNotFoundError  the GGUF file does not exist (also a FileNotFoundError)
-    └── LlmCallError               calling the LLM failed; ``.provider``, ``.code`` (secrets redacted;
-        │                          also LangChain's ModelError)
-        └── LlmContextOverflowError  the prompt does not fit the context (also ContextOverflowError)
+    ├── LlmCallError               calling the LLM failed; ``.provider``, ``.code`` (secrets redacted;
+    │   │                          also LangChain's ModelError)
+    │   └── LlmContextOverflowError  the prompt does not fit the context (also ContextOverflowError)
+    └── WorkerError                a document's error from a worker process; ``.type_name``, ``.fatal``
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ __all__ = [
     "OcrEngineError",
     "OcrKieError",
     "SourceNotFoundError",
+    "WorkerError",
 ]
 
 
@@ -287,3 +289,23 @@ class LlmCallError(OcrKieError, ModelError):
 
 class LlmContextOverflowError(LlmCallError, ContextOverflowError):
     """The prompt plus the answer do not fit the model's context window."""
+
+
+class WorkerError(OcrKieError):
+    """A document's error raised in a worker process, carried back by type name and message.
+
+    The batch runner's worker processes and Ray actors hand back a subclass named after the
+    original error type, so a record's ``error.type`` is the original's (``InvalidImageError`` …);
+    ``WorkerProcessDied`` is the error of a document whose worker process died under it.
+
+    Attributes:
+        type_name: The original error type's name.
+        page: The page, when the original error had one.
+        fatal: Whether the original error is one that stops the batch (configuration).
+    """
+
+    def __init__(self, message: str, *, type_name: str, page: int | None = None, fatal: bool = False) -> None:
+        self.type_name = type_name
+        self.page = page
+        self.fatal = fatal
+        super().__init__(message)

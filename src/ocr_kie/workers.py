@@ -31,7 +31,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ocr_kie.errors import OcrKieError
+from ocr_kie.errors import WorkerError
 
 logger = logging.getLogger(__name__)
 
@@ -179,25 +179,6 @@ def default_processes(local_llm: bool, documents: int, cores: int | None = None)
 def default_workers(local_llm: bool, processes: int = 1) -> int:
     """Documents in flight: one per process for a local model, :data:`API_WORKERS` for an API model."""
     return processes if local_llm else API_WORKERS
-
-
-class WorkerError(OcrKieError):
-    """A document's error raised in a worker process, carried back by name and message.
-
-    :func:`process_results` hands back a subclass named after the original error type, so the
-    error record's ``type`` is the original's (``InvalidImageError`` …).
-
-    Attributes:
-        type_name: The original error type's name.
-        page: The page, when the original error had one.
-        fatal: Whether the original error is one that stops the batch.
-    """
-
-    def __init__(self, message: str, *, type_name: str, page: int | None = None, fatal: bool = False) -> None:
-        self.type_name = type_name
-        self.page = page
-        self.fatal = fatal
-        super().__init__(message)
 
 
 def _carried(type_name: str, message: str, page: int | None, fatal: bool) -> WorkerError:
