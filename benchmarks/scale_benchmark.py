@@ -68,7 +68,7 @@ def run_one(cfg: dict[str, Any]) -> dict[str, Any]:
         from ocr_kie.testing import FakeOcrEngine
         from openai_rate_server import RateLimitedServer
 
-        with RateLimitedServer(rate=cfg["server_rate"], delay=cfg["delay"]) as server:
+        with RateLimitedServer(rate=cfg["server_rate"], burst=2, delay=cfg["delay"]) as server:
             spec = ChainSpec(
                 keys=["total"],
                 llm="openai:fake",
@@ -81,7 +81,7 @@ def run_one(cfg: dict[str, Any]) -> dict[str, Any]:
             summary = run_batch(spec(), images, out, workers=cfg["workers"], progress=False)
             wall = time.perf_counter() - start
             extra = {"requests": server.accepted + server.rejected, "rejected_429": server.rejected}
-            extra["request_rate"] = server.accepted / server.span if server.span else 0.0
+            extra["request_rate"] = server.rate_between(0)
     elif kind == "ray":
         from ocr_kie.distributed import run_ray
 

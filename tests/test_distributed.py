@@ -80,6 +80,7 @@ def read(path: Path) -> dict[str, dict]:
     return {r["source"]: r for r in records}
 
 
+@pytest.mark.timeout(1800)
 def test_ray_gives_the_local_runners_values_a_bad_file_is_its_rows_error_and_a_rerun_skips(tmp_path, local_ray):
     from ocr_kie.batch import run_batch
     from ocr_kie.distributed import run_ray

@@ -142,12 +142,16 @@ def run_ray(
     if not ray.is_initialized():
         ray.init(address=address, **({"log_to_driver": False} | (init or {})))
     try:
-        ds = ray.data.read_binary_files(todo, include_paths=True, ignore_missing_paths=False)
+        # Reading takes no CPU reservation: with every CPU held by an actor, reads that asked
+        # for one would never be scheduled (and the actors would wait for them forever).
+        ds = ray.data.read_binary_files(
+            todo, include_paths=True, ignore_missing_paths=False, ray_remote_args={"num_cpus": 0}
+        )
         ds = ds.map_batches(
             ChainActor,
             fn_constructor_args=(factory, config),
             batch_size=BATCH_SIZE,
-            compute=ray.data.ActorPoolStrategy(size=actors),
+            concurrency=actors,
             num_cpus=cpus_per_actor,
         )
         for row in ds.iter_rows():
