@@ -173,3 +173,20 @@ def test_ctrl_c_with_calls_in_flight_ends_within_2_s_and_leaves_a_valid_file(tmp
     assert took < 2.0, f"took {took:.1f} s to stop"
     assert "interrupted after 1 of 6 documents" in err and "Traceback" not in err
     assert list(records(out)) == [paths[0]]
+
+
+@pytest.mark.model
+@pytest.mark.timeout(1800)
+def test_two_workers_on_real_images_give_the_records_of_one_real_ocr_and_the_embedded_model(tmp_path):
+    from conftest import FIXTURES
+    from ocr_kie import build_chain
+    from ocr_kie.ocr import get_engine
+
+    samples = ROOT / "src" / "ocr_kie" / "samples" / "examples.jsonl"
+    chain = build_chain(["可用额度", "账单日", "到期还款日"], examples=samples, ocr=get_engine("paddle"), cache=False)
+    paths = [str(FIXTURES / n) for n in ("screenshot_zh.png", "receipt_en.png", "injection_zh.png", "blank.png")]
+    run_batch(chain, paths, tmp_path / "one.jsonl", workers=1, progress=False)
+    run_batch(chain, paths, tmp_path / "two.jsonl", workers=2, progress=False)
+    one, two = records(tmp_path / "one.jsonl"), records(tmp_path / "two.jsonl")
+    assert len(one) == 4 and one == two
+    assert one[paths[0]]["values"]["可用额度"]  # the sample screenshot's value was read
