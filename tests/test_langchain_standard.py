@@ -47,8 +47,9 @@ TOOL = {
     "description": "Extract the available credit and the statement day from an image",
 }
 IMAGE = {"image": str(FIXTURES / "screenshot_zh.png")}
-#: The real OCR engine of the tool integration tests.
-OCR_ENGINE = "onnx"
+#: The real OCR engine of the tool integration tests: the default one (PP-OCR on paddle, which runs
+#: every call on its owner thread, so ainvoke from an executor thread works).
+OCR_ENGINE = "paddle"
 
 
 class _EmbeddedModel:

@@ -23,6 +23,12 @@ other than a partial last line) is refused rather than overwritten.
 
 **Interrupting.** Ctrl-C stops after the current line: the file holds only whole records, and the
 next run resumes from it. :class:`BatchInterrupted` (a ``KeyboardInterrupt``) carries the summary.
+It is raised at once, without waiting for calls in flight (worker threads are daemons, worker
+processes are terminated).
+
+**Workers.** ``workers=N`` runs N documents at once in threads; ``processes=P`` spreads them over
+P worker processes, each building the chain once from a picklable
+:class:`~ocr_kie.workers.ChainSpec` (see :mod:`ocr_kie.workers`).
 
 Example:
     >>> from ocr_kie import build_chain
@@ -40,9 +46,7 @@ import logging
 import os
 import sys
 import tempfile
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -336,6 +340,8 @@ def run_batch(
     output: str | os.PathLike[str] | IO[str] | None = None,
     *,
     workers: int = 1,
+    processes: int = 1,
+    threads: int | None = None,
     progress: bool | None = None,
     resume: bool = True,
     config: dict[str, Any] | None = None,
@@ -344,11 +350,16 @@ def run_batch(
 
     Args:
         chain: A Runnable (e.g. from :func:`ocr_kie.build_chain`) taking a path and returning a
-            dict of values, or the details dict (with ``"values"``) of ``return_details=True``.
+            dict of values, or the details dict (with ``"values"``) of ``return_details=True``; or
+            a :class:`~ocr_kie.workers.ChainSpec` (required with ``processes`` > 1).
         sources: Files, directories, glob patterns (see :func:`ocr_kie.images.expand_sources`),
             bytes or images. A multi-page PDF is one document.
         output: The results file (resumed, see the module docs), a text stream, or None for stdout.
-        workers: Documents processed at once (threads; OCR of one overlaps the LLM call of another).
+        workers: Documents processed at once (threads; OCR of one overlaps the LLM call of
+            another; an API model's requests overlap). With ``processes`` > 1: documents in flight
+            over all processes (default ``2 * processes``).
+        processes: Worker processes (for CPU-bound local models); each builds the chain once.
+        threads: CPU threads per worker process for its OCR and local LLM.
         progress: Draw a progress bar on stderr; None: only when stderr is a terminal.
         resume: Skip documents already in the results file with values. False starts it afresh
             (the file is truncated).
@@ -366,6 +377,10 @@ def run_batch(
     """
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
+    if processes < 1:
+        raise ValueError(f"processes must be at least 1, got {processes}")
+    if processes > 1 and hasattr(chain, "invoke"):
+        raise ValueError("processes > 1 needs a picklable chain recipe, e.g. ocr_kie.workers.ChainSpec(keys=[...])")
     items = _unique(expand_sources(sources))
     summary = BatchSummary(total=len(items))
     if output is None or hasattr(output, "write"):
@@ -387,7 +402,21 @@ def run_batch(
         progress = sys.stderr.isatty()
     bar = _progress_bar(len(todo), progress)
     writes_to_terminal = progress and isinstance(sink, _StreamSink) and getattr(sink.stream, "isatty", bool)()
-    outcomes = _results(chain, todo, workers, config)
+    if processes > 1 and len(todo) > 1:
+        from ocr_kie.workers import process_results
+
+        outcomes = process_results(
+            chain,
+            todo,
+            min(processes, len(todo)),
+            workers=None if workers == 1 else workers,
+            threads=threads,
+            config=config,
+        )
+    else:
+        if not hasattr(chain, "invoke"):
+            chain = chain()  # a ChainSpec: build it here
+        outcomes = _results(chain, todo, workers, config)
     try:
         for key, outcome in outcomes:
             record, error = _record(key, outcome)
@@ -457,33 +486,6 @@ def _results(
         for key, source in todo:
             yield key, call(source)
         return
-    yield from _concurrent(call, todo, workers)
+    from ocr_kie.workers import thread_results
 
-
-def _concurrent(
-    call: Callable[[Source], Any], todo: list[tuple[str, Source]], workers: int
-) -> Iterator[tuple[str, Any]]:
-    """At most ``workers`` documents in flight; on Ctrl-C nothing new starts and nothing more is yielded."""
-    pending = iter(todo)
-    stop = threading.Event()
-    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr-kie")
-    running: dict[Future[Any], str] = {}
-
-    def submit_next() -> None:
-        for key, source in pending:
-            running[executor.submit(lambda s=source: None if stop.is_set() else call(s))] = key
-            return
-
-    try:
-        for _ in range(workers):
-            submit_next()
-        while running:
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                key = running.pop(future)
-                result = future.result()  # re-raises fatal errors and a KeyboardInterrupt from the chain
-                submit_next()
-                yield key, result
-    finally:
-        stop.set()
-        executor.shutdown(wait=False, cancel_futures=True)
+    yield from thread_results(call, todo, workers)

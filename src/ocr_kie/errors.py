@@ -20,15 +20,16 @@ Errors carry their context as attributes (the source, the page, …) besides the
     ├── MissingDependencyError     an optional package is not installed (also an ImportError)
     ├── LlmConfigError             a bad ``llm=`` spec, model file or credentials; ``.spec`` (a ValueError)
     │   └── LlmModelNotFoundError  the GGUF file does not exist (also a FileNotFoundError)
-    └── LlmCallError               calling the LLM failed; ``.provider``, ``.model``, ``.status``, ``.code``,
-        │                          ``.retryable``, ``.body`` (secrets redacted; also LangChain's ModelError)
-        ├── LlmContextOverflowError  the prompt does not fit the context (also ContextOverflowError)
-        ├── LlmTimeoutError        no answer within the timeout (retryable; also ModelTimeoutError)
-        ├── LlmConnectionError     the server cannot be reached, or dropped the connection (retryable)
-        ├── LlmRateLimitError      HTTP 429, a quota or QPS limit (retryable; also ModelRateLimitError)
-        ├── LlmServerError         HTTP 5xx (retryable; also ModelAPIError)
-        ├── LlmAuthenticationError   HTTP 401/403, a rejected key (also ModelAuthenticationError)
-        └── LlmBadResponseError    an answer that is no chat completion: HTML, a cut-off or foreign JSON body
+    ├── LlmCallError               calling the LLM failed; ``.provider``, ``.model``, ``.status``, ``.code``,
+    │   │                          ``.retryable``, ``.body`` (secrets redacted; also LangChain's ModelError)
+    │   ├── LlmContextOverflowError  the prompt does not fit the context (also ContextOverflowError)
+    │   ├── LlmTimeoutError        no answer within the timeout (retryable; also ModelTimeoutError)
+    │   ├── LlmConnectionError     the server cannot be reached, or dropped the connection (retryable)
+    │   ├── LlmRateLimitError      HTTP 429, a quota or QPS limit (retryable; also ModelRateLimitError)
+    │   ├── LlmServerError         HTTP 5xx (retryable; also ModelAPIError)
+    │   ├── LlmAuthenticationError   HTTP 401/403, a rejected key (also ModelAuthenticationError)
+    │   └── LlmBadResponseError    an answer that is no chat completion: HTML, a cut-off or foreign JSON body
+    └── WorkerError                a document's error from a worker process; ``.type_name``, ``.fatal``
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ __all__ = [
     "OcrKieError",
     "ResultEncodeError",
     "SourceNotFoundError",
+    "WorkerError",
 ]
 
 
@@ -443,3 +445,23 @@ class LlmBadResponseError(LlmCallError):
     ``.body`` holds what came (cut to :data:`BODY_LIMIT`). A cut-off body is retryable (a proxy or
     network hiccup), a well-formed foreign answer is not (usually a wrong ``base_url``).
     """
+
+
+class WorkerError(OcrKieError):
+    """A document's error raised in a worker process, carried back by type name and message.
+
+    The batch runner's worker processes and Ray actors hand back a subclass named after the
+    original error type, so a record's ``error.type`` is the original's (``InvalidImageError`` …);
+    ``WorkerProcessDied`` is the error of a document whose worker process died under it.
+
+    Attributes:
+        type_name: The original error type's name.
+        page: The page, when the original error had one.
+        fatal: Whether the original error is one that stops the batch (configuration).
+    """
+
+    def __init__(self, message: str, *, type_name: str, page: int | None = None, fatal: bool = False) -> None:
+        self.type_name = type_name
+        self.page = page
+        self.fatal = fatal
+        super().__init__(message)

@@ -35,6 +35,7 @@ __all__ = [
     "add_batch_options",
     "add_extraction_options",
     "add_ocr_option",
+    "add_scale_options",
     "chain_kwargs",
     "ocr_engine_name",
     "show_progress",
@@ -124,8 +125,11 @@ def add_extraction_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_batch_options(parser: argparse.ArgumentParser, *, workers_default: int = 1) -> None:
-    """``--output FILE``, ``--workers N`` and ``--quiet``, for commands that run over many documents."""
+def add_batch_options(parser: argparse.ArgumentParser, *, workers_default: int | None = 1) -> None:
+    """``--output FILE``, ``--workers N`` and ``--quiet``, for commands that run over many documents.
+
+    ``workers_default=None``: the default depends on the model (see :mod:`ocr_kie.workers`).
+    """
     group = parser.add_argument_group("batch")
     group.add_argument(
         "-o",
@@ -138,9 +142,71 @@ def add_batch_options(parser: argparse.ArgumentParser, *, workers_default: int =
         type=positive_int,
         default=workers_default,
         metavar="N",
-        help=f"documents processed at once (default: {workers_default})",
+        help=f"documents processed at once (default: {workers_default})"
+        if workers_default is not None
+        else "documents processed at once (default: one per process for a local model, 8 for an API model)",
     )
     group.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+
+
+def add_scale_options(parser: argparse.ArgumentParser) -> None:
+    """``--processes``, ``--threads``, ``--rate-limit`` and the Ray options (``--ray [ADDRESS]`` …)."""
+    group = parser.add_argument_group("scale")
+    group.add_argument(
+        "--processes",
+        type=positive_int,
+        default=None,
+        metavar="P",
+        help="worker processes, each loading the models once (default: one per physical core for a "
+        "local model, 1 for an API model)",
+    )
+    group.add_argument(
+        "--threads",
+        type=positive_int,
+        default=None,
+        metavar="T",
+        help="CPU threads per worker process for OCR and a local LLM (default: the cores shared out)",
+    )
+    group.add_argument(
+        "--rate-limit",
+        type=positive_float,
+        default=None,
+        metavar="REQUESTS_PER_SECOND",
+        help="hold the LLM to this many requests per second (API models; 429/5xx are retried with backoff)",
+    )
+    group.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="ADDRESS",
+        help="run on Ray Data: a cluster's address, or none for $RAY_ADDRESS or a local Ray (extra 'ray')",
+    )
+    group.add_argument(
+        "--ray-actors",
+        type=positive_int,
+        default=2,
+        metavar="N",
+        help="with --ray: actors, each loading the models once (default: 2)",
+    )
+    group.add_argument(
+        "--ray-cpus-per-actor",
+        type=positive_float,
+        default=1.0,
+        metavar="C",
+        help="with --ray: CPUs per actor (default: 1)",
+    )
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a finite number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text}")
+    return value
 
 
 def positive_int(text: str) -> int:
@@ -151,17 +217,6 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    """An argparse type: a finite number greater than 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number greater than 0, got {text}")
     return value
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from typing import Any
 
 import numpy as np
@@ -14,6 +13,7 @@ from ocr_kie.errors import OcrEngineError, require
 from ocr_kie.ocr.base import EngineOptions, OcrEngine, Point
 from ocr_kie.ocr.crops import crop_line, pad_to_aspect
 from ocr_kie.ocr.models import CLS_INPUT_SIZE, CLS_LABELS, CLS_MODEL, DET_MODEL, REC_MODEL, prepare_paddle_models
+from ocr_kie.ocr.owner import OwnerThread
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +78,14 @@ class PaddleEngine(OcrEngine):
         paddleocr = require("paddleocr", purpose="the paddle OCR engine")
         require("paddle", package="paddlepaddle", purpose="the paddle OCR engine")
         dirs = prepare_paddle_models(self.options.model_cache_dir)
+        # Paddle's oneDNN kernels keep per-thread state: a predictor called from a thread other than
+        # the one it last ran in fails now and then with "RuntimeError: std::exception" (8 of 14
+        # calls from fresh threads). One thread owns the predictors: it builds them and runs every
+        # call, whichever thread (LangChain's batch, a worker pool) asks. See ocr_kie.ocr.owner.
+        self._owner = OwnerThread(f"ocr-kie-paddle-{id(self):x}")
+        self._owner.call(self._load, paddleocr, dirs)
+
+    def _load(self, paddleocr: Any, dirs: Any) -> None:
         common: dict[str, Any] = {
             "device": "cpu",
             "enable_mkldnn": self.options.enable_mkldnn,
@@ -101,8 +109,6 @@ class PaddleEngine(OcrEngine):
             )
         except Exception as e:
             raise OcrEngineError(f"could not load the PP-OCRv4 models: {e}", engine=self.name) from e
-        # Paddle predictors are not safe to call from several threads at once.
-        self._lock = threading.Lock()
 
     @property
     def model(self) -> str:
@@ -110,25 +116,28 @@ class PaddleEngine(OcrEngine):
         return "+".join([*models, REC_MODEL])
 
     def _recognize(self, image_bgr: np.ndarray) -> list[tuple[list[Point], str, float]]:
-        with self._lock:
-            (det,) = self._det.predict(image_bgr)
-            polygons = [np.asarray(p, dtype=np.float32) for p in det["dt_polys"]]
-            if not polygons:
-                return []
-            crops = [crop_line(image_bgr, p) for p in polygons]
-            turned = self._orient(crops) if self._cls is not None else []
-            if len(turned) < ORIENTATION_PAGE_SHARE * len(crops):
-                turned = []  # an upright page: its few "upside-down" lines are the classifier's errors
-            flip = set(turned)
-            oriented = [np.ascontiguousarray(c[::-1, ::-1]) if i in flip else c for i, c in enumerate(crops)]
-            results = self._read(oriented)
-            if turned:
-                # The classifier is sure of itself on symmetric lines too ("****" reads "￥￥￥￥"
-                # turned): keep a turn only when the turned line also reads better.
-                kept = self._read([crops[i] for i in turned])
-                for i, (text, score) in zip(turned, kept, strict=True):
-                    if score >= results[i][1]:
-                        results[i] = (text, score)
+        return self._owner.call(self._recognize_here, image_bgr)
+
+    def _recognize_here(self, image_bgr: np.ndarray) -> list[tuple[list[Point], str, float]]:
+        """Detection, orientation and recognition, in the owner thread."""
+        (det,) = self._det.predict(image_bgr)
+        polygons = [np.asarray(p, dtype=np.float32) for p in det["dt_polys"]]
+        if not polygons:
+            return []
+        crops = [crop_line(image_bgr, p) for p in polygons]
+        turned = self._orient(crops) if self._cls is not None else []
+        if len(turned) < ORIENTATION_PAGE_SHARE * len(crops):
+            turned = []  # an upright page: its few "upside-down" lines are the classifier's errors
+        flip = set(turned)
+        oriented = [np.ascontiguousarray(c[::-1, ::-1]) if i in flip else c for i, c in enumerate(crops)]
+        results = self._read(oriented)
+        if turned:
+            # The classifier is sure of itself on symmetric lines too ("****" reads "￥￥￥￥"
+            # turned): keep a turn only when the turned line also reads better.
+            kept = self._read([crops[i] for i in turned])
+            for i, (text, score) in zip(turned, kept, strict=True):
+                if score >= results[i][1]:
+                    results[i] = (text, score)
         return [(p.tolist(), text, score) for p, (text, score) in zip(polygons, results, strict=True)]
 
     def _read(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:

@@ -1,0 +1,119 @@
+"""``ocr_kie.distributed`` on a local Ray (``ray.init(num_cpus=2)``): 20 real images, real PP-OCR.
+
+The model is a deterministic stand-in that answers with the document's first OCR line, so the
+values depend on the real OCR in the Ray actors and can be compared with the local runner's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from PIL import Image
+
+from conftest import FIXTURES
+
+pytestmark = pytest.mark.model
+ray = pytest.importorskip("ray", reason="the ray extra: pip install 'ocr-kie[ray]'")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class FirstLineModel(BaseChatModel):
+    """Answers ``{"first": <the document's first OCR row>}``."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "first-line"
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        text = str(messages[-1].content).split("<<<\n", 1)[1].split("\n>>>", 1)[0]
+        answer = json.dumps({"first": text.split("\n")[0]}, ensure_ascii=False)
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(answer))])
+
+
+class FirstLineChain:
+    """A picklable recipe: real PP-OCR (one thread), the first-line model."""
+
+    def __call__(self):
+        from ocr_kie import build_chain
+        from ocr_kie.ocr import get_engine
+
+        return build_chain(["first"], llm=FirstLineModel(), ocr=get_engine("paddle", threads=1), cache=False)
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    path = os.pathsep.join([str(ROOT / "src"), str(ROOT / "tests")])
+    ray.init(num_cpus=2, include_dashboard=False, runtime_env={"env_vars": {"PYTHONPATH": path}})
+    yield
+    ray.shutdown()
+
+
+def images(folder: Path) -> list[str]:
+    """20 real images: the three rendered fixtures at several scales, and one corrupt file."""
+    folder.mkdir()
+    paths = []
+    for name in ("receipt_en.png", "screenshot_zh.png", "injection_zh.png"):
+        image = Image.open(FIXTURES / name).convert("RGB")
+        for scale in (1.0, 0.9, 0.8, 1.1, 1.2, 0.85, 0.95)[: 7 if name != "injection_zh.png" else 6]:
+            size = (round(image.width * scale), round(image.height * scale))
+            path = folder / f"{Path(name).stem}-{scale}.png"
+            image.resize(size).save(path)
+            paths.append(str(path))
+    bad = folder / "corrupt.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n this is not an image")
+    paths.append(str(bad))
+    assert len(paths) == 21
+    return paths
+
+
+def read(path: Path) -> dict[str, dict]:
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len({r["source"] for r in records}) == len(records)
+    return {r["source"]: r for r in records}
+
+
+@pytest.mark.timeout(1800)
+def test_ray_gives_the_local_runners_values_a_bad_file_is_its_rows_error_and_a_rerun_skips(tmp_path, local_ray):
+    from ocr_kie.batch import run_batch
+    from ocr_kie.distributed import run_ray
+
+    paths = images(tmp_path / "docs")
+    local = tmp_path / "local.jsonl"
+    run_batch(FirstLineChain()(), paths, local, progress=False)
+    out = tmp_path / "ray.jsonl"
+    summary = run_ray(FirstLineChain(), [str(tmp_path / "docs")], out, actors=2, cpus_per_actor=1)
+    assert (summary.total, summary.succeeded, summary.failed) == (21, 20, 1)
+    got, expected = read(out), read(local)
+    assert set(got) == set(expected) == set(paths)
+    assert {k: r.get("values") for k, r in got.items()} == {k: r.get("values") for k, r in expected.items()}
+    assert all(r["values"]["first"] for k, r in got.items() if not k.endswith("corrupt.png"))
+    bad = got[str(tmp_path / "docs" / "corrupt.png")]
+    assert bad["error"]["type"] == expected[str(tmp_path / "docs" / "corrupt.png")]["error"]["type"]
+
+    again = run_ray(FirstLineChain(), [str(tmp_path / "docs")], out, actors=2, cpus_per_actor=1)
+    assert (again.skipped, again.succeeded, again.failed, again.retried) == (20, 0, 1, 1)
+    assert read(out).keys() == got.keys()  # still one record per document
+
+    parquet = tmp_path / "ray.parquet"
+    run_ray(FirstLineChain(), paths[:3], parquet, actors=1)
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(parquet).to_pylist()
+    assert {r["source"]: json.loads(r["values"]) for r in rows} == {p: expected[p]["values"] for p in paths[:3]}
+
+
+def test_without_ray_the_error_says_how_to_install_it(monkeypatch):
+    from ocr_kie.distributed import import_ray
+    from ocr_kie.errors import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(MissingDependencyError, match=r"pip install 'ocr-kie\[ray\]'"):
+        import_ray()

@@ -1,0 +1,192 @@
+"""Batch workers (issue 13): threads and processes keep every guarantee; Ctrl-C ends within 2 s."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from langchain_core.runnables import RunnableLambda
+
+from ocr_kie.batch import run_batch
+from ocr_kie.errors import InvalidImageError
+from ocr_kie.workers import ChainSpec, default_processes, default_workers
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class FakeFactory:
+    """A picklable chain recipe: values from the file name; ``bad*`` files fail, ``crash*`` kill the worker."""
+
+    def __init__(self, builds_dir: str) -> None:
+        self.builds_dir = builds_dir
+
+    def __call__(self):
+        Path(self.builds_dir, f"{os.getpid()}-{time.monotonic_ns()}").write_text("built")
+        return RunnableLambda(fake_extract)
+
+
+def fake_extract(source: str) -> dict:
+    name = Path(source).stem
+    if name.startswith("bad"):
+        raise InvalidImageError("not an image", source=source)
+    if name.startswith("crash"):
+        os._exit(3)  # a native crash, as far as the parent can tell
+    return {"total": f"total@{name}", "pid": os.getpid()}
+
+
+def documents(folder: Path, n: int, every_bad: int = 7) -> list[str]:
+    folder.mkdir(exist_ok=True)
+    paths = []
+    for i in range(n):
+        path = folder / (f"bad{i}.png" if i % every_bad == 3 else f"{i}.png")
+        path.write_bytes(b"x")
+        paths.append(str(path))
+    return paths
+
+
+def records(path: Path) -> dict[str, dict]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    out = {}
+    for line in lines:
+        record = json.loads(line)
+        assert record["source"] not in out, "two records of one document"
+        record.get("values", {}).pop("pid", None)
+        out[record["source"]] = record
+    return out
+
+
+def test_threads_over_200_documents_with_failures_give_the_records_of_one_worker(tmp_path):
+    paths = documents(tmp_path / "docs", 200)
+    chain = FakeFactory(str(tmp_path))()
+    one = run_batch(chain, paths, tmp_path / "one.jsonl", workers=1, progress=False)
+    four = run_batch(chain, paths, tmp_path / "four.jsonl", workers=4, progress=False)
+    assert (one.succeeded, one.failed) == (four.succeeded, four.failed) == (171, 29)
+    assert records(tmp_path / "one.jsonl") == records(tmp_path / "four.jsonl")
+
+
+def test_processes_over_200_documents_build_the_chain_once_each_and_give_the_same_records(tmp_path):
+    paths = documents(tmp_path / "docs", 200)
+    builds = tmp_path / "builds"
+    builds.mkdir()
+    factory = FakeFactory(str(builds))
+    run_batch(factory(), paths, tmp_path / "one.jsonl", progress=False)
+    for f in builds.iterdir():
+        f.unlink()
+    summary = run_batch(factory, paths, tmp_path / "procs.jsonl", processes=2, progress=False)
+    assert (summary.succeeded, summary.failed) == (171, 29)
+    assert records(tmp_path / "one.jsonl") == records(tmp_path / "procs.jsonl")
+    pids = {f.name.split("-")[0] for f in builds.iterdir()}
+    assert len(list(builds.iterdir())) == len(pids) <= 2  # each worker process built the chain once
+    assert str(os.getpid()) not in pids  # and the parent loaded nothing
+    failed = [r for r in records(tmp_path / "procs.jsonl").values() if "error" in r]
+    assert {r["error"]["type"] for r in failed} == {"InvalidImageError"}
+    assert all(r["error"]["message"].endswith(": not an image") for r in failed)
+
+
+def test_a_worker_process_that_dies_fails_its_document_and_the_rest_go_on(tmp_path):
+    paths = documents(tmp_path / "docs", 12, every_bad=100)
+    crash = tmp_path / "docs" / "crash.png"
+    crash.write_bytes(b"x")
+    paths.insert(5, str(crash))
+    out = tmp_path / "out.jsonl"
+    summary = run_batch(FakeFactory(str(tmp_path)), paths, out, processes=2, workers=2, progress=False)
+    got = records(out)
+    assert len(got) == 13
+    assert got[str(crash)]["error"]["type"] == "WorkerProcessDied"
+    # the documents in flight beside the crash were tried again: only the crash is lost (and bad3 is bad)
+    assert (summary.succeeded, summary.failed) == (11, 2)
+    assert sorted(r["error"]["type"] for r in got.values() if "error" in r) == [
+        "InvalidImageError",
+        "WorkerProcessDied",
+    ]
+
+
+def test_a_chain_object_cannot_go_to_processes(tmp_path):
+    with pytest.raises(ValueError, match="ChainSpec"):
+        run_batch(RunnableLambda(fake_extract), [], tmp_path / "o.jsonl", processes=2)
+
+
+def test_defaults_come_from_the_model_and_the_cores():
+    assert default_processes(True, 100, cores=2) == 2
+    assert default_processes(True, 3, cores=2) == 1  # a few documents: loading models twice does not pay
+    assert default_processes(False, 100, cores=2) == 1
+    assert default_workers(True, 2) == 2 and default_workers(False) == 8
+
+
+def test_chain_spec_is_picklable_with_examples_and_rebuilds_them(tmp_path):
+    import pickle
+
+    from ocr_kie.examples import Example
+
+    spec = ChainSpec(keys=["total"], examples=[Example(text="TOTAL 1.00", values={"total": "1.00"})], threads=1)
+    again = pickle.loads(pickle.dumps(spec))
+    assert again.kwargs["examples"] == [{"text": "TOTAL 1.00", "image": None, "values": {"total": "1.00"}}]
+    assert again.threads == 1 and not again.is_local(qianfan_in_env=True) and ChainSpec().is_local()
+
+
+SLOW_CLI = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from langchain_core.runnables import RunnableLambda
+    import ocr_kie.chain
+
+    def slow(source):
+        if Path(source).stem != "0":
+            time.sleep(60)  # a call in flight that nothing can cancel (llama.cpp, a hung server)
+        return {"total": "1"}
+
+    ocr_kie.chain.build_chain = lambda **kwargs: RunnableLambda(slow)
+    from ocr_kie.cli import main
+    sys.exit(main(sys.argv[1:]))
+    """
+)
+
+
+@pytest.mark.parametrize("extra", [["--workers", "3"], ["--workers", "3", "--llm", "openai:m"]])
+def test_ctrl_c_with_calls_in_flight_ends_within_2_s_and_leaves_a_valid_file(tmp_path, extra):
+    paths = documents(tmp_path / "docs", 6, every_bad=100)
+    out = tmp_path / "out.jsonl"
+    script = tmp_path / "slow_cli.py"
+    script.write_text(SLOW_CLI, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    cmd = [sys.executable, str(script), "extract", *paths, "--keys", "total", "-o", str(out), "--quiet", *extra]
+    process = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while (not out.exists() or not out.read_text()) and time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read()
+        time.sleep(0.05)
+    time.sleep(0.3)  # the other calls are in flight, sleeping
+    start = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    code = process.wait(timeout=30)
+    took = time.monotonic() - start
+    err = process.stderr.read()
+    assert code == 130, err
+    assert took < 2.0, f"took {took:.1f} s to stop"
+    assert "interrupted after 1 of 6 documents" in err and "Traceback" not in err
+    assert list(records(out)) == [paths[0]]
+
+
+@pytest.mark.model
+@pytest.mark.timeout(1800)
+def test_two_workers_on_real_images_give_the_records_of_one_real_ocr_and_the_embedded_model(tmp_path):
+    from conftest import FIXTURES
+    from ocr_kie import build_chain
+    from ocr_kie.ocr import get_engine
+
+    samples = ROOT / "src" / "ocr_kie" / "samples" / "examples.jsonl"
+    chain = build_chain(["可用额度", "账单日", "到期还款日"], examples=samples, ocr=get_engine("paddle"), cache=False)
+    paths = [str(FIXTURES / n) for n in ("screenshot_zh.png", "receipt_en.png", "injection_zh.png", "blank.png")]
+    run_batch(chain, paths, tmp_path / "one.jsonl", workers=1, progress=False)
+    run_batch(chain, paths, tmp_path / "two.jsonl", workers=2, progress=False)
+    one, two = records(tmp_path / "one.jsonl"), records(tmp_path / "two.jsonl")
+    assert len(one) == 4 and one == two
+    assert one[paths[0]]["values"]["可用额度"]  # the sample screenshot's value was read
