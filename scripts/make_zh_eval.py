@@ -30,11 +30,9 @@ Pillow and numpy; the same seed gives byte-identical files. Needs Pillow and num
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import json
 import random
-import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,7 +43,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared drawing module next to this script
-from zh_render import REPO_ROOT, fitted, font, money, name, photograph, rand_amount, save_image, text_width
+from zh_render import REPO_ROOT, fitted, font, money, name, photograph, rand_amount, run_cli, save_image, text_width
 
 DEFAULT_OUT = REPO_ROOT / "benchmarks" / "datasets" / "zh-kie"
 DEFAULT_SEED = 20260318
@@ -649,35 +647,17 @@ def ocr_check(root: Path, names: list[str]) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--subset", action="append", choices=sorted(SUBSETS), help="subset(s) to generate (default all)"
+    return run_cli(
+        argv,
+        description=__doc__.split("\n\n")[0],
+        kinds=SUBSETS,
+        generate=generate,
+        ocr_check=ocr_check,
+        count=DEFAULT_COUNT,
+        out=DEFAULT_OUT,
+        seed=DEFAULT_SEED,
+        noun="subset",
     )
-    parser.add_argument("--count", type=int, default=DEFAULT_COUNT, help="documents per subset")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (holds one folder per subset)")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--clean", action="store_true", help="remove each subset folder before writing it")
-    parser.add_argument("--ocr-check", action="store_true", help="measure the OCR ceiling per key with PP-OCR")
-    args = parser.parse_args(argv)
-    names = args.subset or list(SUBSETS)
-    for sub in names:
-        if args.clean and (args.out / sub).exists():
-            shutil.rmtree(args.out / sub)
-        generate(SUBSETS[sub], args.out, args.seed, args.count)
-        print(f"wrote {args.count} documents to {args.out / sub}")
-    if args.ocr_check:
-        report = ocr_check(args.out, names)
-        summary = {sub: {"documents": rep["documents"], "ceiling": rep["ceiling"]} for sub, rep in report.items()}
-        (args.out / "ocr_ceiling.json").write_text(
-            json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
-        )
-        for sub, rep in report.items():
-            print(f"\n{sub} ({rep['documents']} documents)")
-            for key, c in rep["ceiling"].items():
-                print(f"  {key}: exact {c['exact']:.2f} fuzzy {c['fuzzy']:.2f} (n={c['n']})")
-            for miss in rep["misses"]:
-                print(f"  MISS {miss['id']} {miss['key']}={miss['label']!r}\n    {miss['text']!r}")
-    return 0
 
 
 if __name__ == "__main__":

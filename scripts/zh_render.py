@@ -7,8 +7,13 @@ Hei, face 1: Micro Hei Mono), never the system's. Everything is deterministic gi
 
 from __future__ import annotations
 
+import argparse
+import json
 import random
+import shutil
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageFilter, ImageFont
@@ -85,3 +90,59 @@ def save_image(image: Image.Image, path: Path) -> None:
         image.quantize(256).save(path, format="PNG", optimize=True)  # flat app colours: a palette loses nothing
     else:
         image.save(path, format="JPEG", quality=85)
+
+
+def run_cli(
+    argv: list[str] | None,
+    *,
+    description: str,
+    kinds: Mapping[str, Any],
+    generate: Callable[[Any, Path, int, int], Any],
+    ocr_check: Callable[[Path, list[str]], dict[str, Any]],
+    count: int,
+    out: Path,
+    seed: int,
+    noun: str,
+    written: str = "documents",
+) -> int:
+    """The generators' command line: write each kind of document, then optionally the OCR ceiling.
+
+    Args:
+        argv: The arguments (None: ``sys.argv``).
+        description: The ``--help`` text.
+        kinds: The generator's kinds of document by name (zh-kie's subsets, zh-docs' types).
+        generate: ``generate(kind, out, seed, count)`` writes one kind.
+        ocr_check: ``ocr_check(out, names)`` measures the OCR ceiling per key.
+        count: The default number of documents per kind.
+        out: The default output folder.
+        seed: The default seed.
+        noun: What a kind is called in the help ("subset", "type").
+        written: What a kind's folder holds besides its count, for the progress lines.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--subset", action="append", choices=sorted(kinds), help=f"{noun}(s) to generate (default all)")
+    parser.add_argument("--count", type=int, default=count, help=f"documents per {noun}")
+    parser.add_argument("--out", type=Path, default=out, help=f"output folder (holds one folder per {noun})")
+    parser.add_argument("--seed", type=int, default=seed)
+    parser.add_argument("--clean", action="store_true", help=f"remove each {noun}'s folder before writing it")
+    parser.add_argument("--ocr-check", action="store_true", help="measure the OCR ceiling per key with PP-OCR")
+    args = parser.parse_args(argv)
+    names = args.subset or list(kinds)
+    for sub in names:
+        if args.clean and (args.out / sub).exists():
+            shutil.rmtree(args.out / sub)
+        generate(kinds[sub], args.out, args.seed, args.count)
+        print(f"wrote {args.count} {written} to {args.out / sub}")
+    if args.ocr_check:
+        report = ocr_check(args.out, names)
+        summary = {sub: {"documents": rep["documents"], "ceiling": rep["ceiling"]} for sub, rep in report.items()}
+        (args.out / "ocr_ceiling.json").write_text(
+            json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+        for sub, rep in report.items():
+            print(f"\n{sub} ({rep['documents']} documents)")
+            for key, c in rep["ceiling"].items():
+                print(f"  {key}: exact {c['exact']:.2f} fuzzy {c['fuzzy']:.2f} (n={c['n']})")
+            for miss in rep["misses"]:
+                print(f"  MISS {miss['id']} {miss['key']}={miss['label']!r}\n    {miss['text']!r}")
+    return 0
