@@ -114,7 +114,7 @@ def test_engine_failures_are_translated_with_context(paddle):
             raise RuntimeError("kernel died")
 
     broken._det = Exploding()  # type: ignore[attr-defined]
-    broken._lock = paddle._lock  # type: ignore[attr-defined]
+    broken._owner = paddle._owner  # type: ignore[attr-defined]  # every call runs on the owner thread
     with pytest.raises(OcrEngineError, match=r"\[paddle\] on scan\.png: RuntimeError: kernel died") as info:
         broken.recognize(rgb("blank.png"), source="scan.png")
     assert info.value.engine == "paddle" and info.value.source == "scan.png"
