@@ -96,6 +96,8 @@ def _cache_dirs() -> list[str]:
         str(home / ".local" / "share" / "jupyter"),
         os.environ.get("JUPYTER_RUNTIME_DIR", ""),
         os.environ.get("IPYTHONDIR", ""),
+        # Ray probes for a cluster launcher's config in the home folder (absent on a plain machine: fine).
+        str(home / "ray_bootstrap_config.yaml"),
     ]
     return [d for d in dirs if d]
 

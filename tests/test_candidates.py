@@ -403,12 +403,16 @@ def test_phone_key_takes_the_tel_label_and_no_digits_inside_an_invoice_number() 
 def test_real_ocr_english_receipt(paddle) -> None:
     cands = page_candidates(PPOCRLoader(FIXTURES / "receipt_en.png", engine=paddle).load())
     squashed = lambda s: s.text.replace(" ", "").upper()  # noqa: E731 - PP-OCR drops the spaces between words
-    assert squashed(key_candidates(cands, "company")[0]) == "OJCMARKETINGSDNBHD"
+    # Without examples, kinds of values and labels still rank: the date and the labelled total come first.
     assert key_candidates(cands, "date")[0].text == "15/01/2019"
     total = key_candidates(cands, "total")[0]
     assert total.candidate.label == "TOTAL" and total.text.replace(" ", "") in ("RM193.00", "193.00")
-    address = key_candidates(cands, "address", limit=3)
-    assert any("JALAN" in squashed(s) and "81750" in s.text for s in address), [s.text for s in address]
+    # An unlabelled company and a multi-line address are for the examples to rank (no receipt lexicons
+    # any more: see test_profiles.py); the candidates must hold them, whole, as one candidate each.
+    company = key_candidates(cands, "company", limit=len(cands))
+    assert any(squashed(s) == "OJCMARKETINGSDNBHD" for s in company), [s.text for s in company[:10]]
+    address = key_candidates(cands, "address", limit=len(cands))
+    assert any("JALAN" in squashed(s) and "81750" in s.text for s in address), [s.text for s in address[:10]]
 
 
 def test_edge_cases_empty_pages_bad_patterns_and_missing_boxes() -> None:

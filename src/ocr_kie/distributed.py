@@ -68,7 +68,7 @@ class ChainActor:
             self.build_error = e
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
-        from ocr_kie.batch import FATAL_ERRORS, _record
+        from ocr_kie.batch import FATAL_ERRORS, _record, dumps
 
         sources, records = [], []
         for path, data in zip(batch["path"], batch["bytes"], strict=True):
@@ -80,16 +80,14 @@ class ChainActor:
                 try:
                     outcome = self.chain.invoke(bytes(data), self.config)
                 except FATAL_ERRORS as e:
-                    outcome = e
                     record = error_record(key, e)
                     record["fatal"] = True
                 except Exception as e:
-                    outcome = e
-                    record = _record(key, outcome)
+                    record, _ = _record(key, e)
                 else:
-                    record = _record(key, outcome)
+                    record, _ = _record(key, outcome)  # a result that cannot be written is its error record
             sources.append(key)
-            records.append(json.dumps(record, ensure_ascii=False, default=str))
+            records.append(dumps(record))  # strict JSON, secrets redacted: what the local runner writes
         return {"source": sources, "record": records}
 
 
