@@ -1033,45 +1033,18 @@ def generate(t: DocType, out: Path, seed: int, count: int, examples: bool = True
     (root / "dataset.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def ocr_check(root: Path, names: list[str]) -> dict[str, Any]:
-    """OCR every image (documents and examples) with PP-OCR; the OCR ceiling per key and the misses."""
-    from ocr_kie import PPOCRLoader
-    from ocr_kie.evaluation import load_dataset, ocr_ceiling, value_in_text
-    from ocr_kie.evaluation.dataset import LabelledDocument
-    from ocr_kie.examples import load_examples
-    from ocr_kie.ocr import get_engine
-
-    engine = get_engine("paddle")
-    report: dict[str, Any] = {}
-    for sub in names:
-        keys = json.loads((root / sub / "dataset.json").read_text(encoding="utf-8"))["keys"]
-        docs = load_dataset(root / sub)
-        for n, ex in enumerate(load_examples(root / sub / "examples.jsonl")):
-            docs.append(LabelledDocument(id=f"example-{n + 1}", image=Path(ex.image), labels=dict(ex.values)))
-        texts = {doc.id: PPOCRLoader(str(doc.image), engine=engine).load()[0].page_content for doc in docs}
-        ceiling = ocr_ceiling(docs, texts, keys)
-        misses = [
-            {"id": doc.id, "key": k, "label": doc.labels[k], "text": texts[doc.id]}
-            for doc in docs
-            for k in keys
-            if doc.labels.get(k) is not None and not value_in_text(doc.labels[k], texts[doc.id])[0]
-        ]
-        report[sub] = {"documents": len(docs), "ceiling": ceiling, "misses": misses}
-    return report
-
-
 def main(argv: list[str] | None = None) -> int:
     return run_cli(
         argv,
         description=__doc__.split("\n\n")[0],
         kinds=TYPES,
         generate=generate,
-        ocr_check=ocr_check,
         count=DEFAULT_COUNT,
         out=DEFAULT_OUT,
         seed=DEFAULT_SEED,
         noun="type",
         written=f"documents and {N_EXAMPLES} examples",
+        check_examples=True,
     )
 
 

@@ -623,36 +623,12 @@ def generate(subset: Subset, out: Path, seed: int, count: int, examples: bool = 
     (root / "dataset.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def ocr_check(root: Path, names: list[str]) -> dict[str, Any]:
-    """OCR every image of the subsets with PP-OCR and return the OCR ceiling per key (and misses)."""
-    from ocr_kie import PPOCRLoader
-    from ocr_kie.evaluation import load_dataset, ocr_ceiling, value_in_text
-    from ocr_kie.ocr import get_engine
-
-    engine = get_engine("paddle")
-    report: dict[str, Any] = {}
-    for sub in names:
-        keys = json.loads((root / sub / "dataset.json").read_text(encoding="utf-8"))["keys"]
-        docs = load_dataset(root / sub)
-        texts = {doc.id: PPOCRLoader(str(doc.image), engine=engine).load()[0].page_content for doc in docs}
-        ceiling = ocr_ceiling(docs, texts, keys)
-        misses = [
-            {"id": doc.id, "key": k, "label": doc.labels[k], "text": texts[doc.id]}
-            for doc in docs
-            for k in keys
-            if doc.labels.get(k) is not None and not value_in_text(doc.labels[k], texts[doc.id])[0]
-        ]
-        report[sub] = {"documents": len(docs), "ceiling": ceiling, "misses": misses}
-    return report
-
-
 def main(argv: list[str] | None = None) -> int:
     return run_cli(
         argv,
         description=__doc__.split("\n\n")[0],
         kinds=SUBSETS,
         generate=generate,
-        ocr_check=ocr_check,
         count=DEFAULT_COUNT,
         out=DEFAULT_OUT,
         seed=DEFAULT_SEED,

@@ -92,18 +92,52 @@ def save_image(image: Image.Image, path: Path) -> None:
         image.save(path, format="JPEG", quality=85)
 
 
+def ocr_check(root: Path, names: list[str], *, with_examples: bool = False) -> dict[str, Any]:
+    """OCR every image of the named folders with PP-OCR: the OCR ceiling per key, and the misses.
+
+    Args:
+        root: The dataset folder (one folder per kind of document).
+        names: The folders to check.
+        with_examples: Also check the worked examples of each folder (``examples.jsonl``).
+    """
+    from ocr_kie import PPOCRLoader
+    from ocr_kie.evaluation import load_dataset, ocr_ceiling, value_in_text
+    from ocr_kie.evaluation.dataset import LabelledDocument
+    from ocr_kie.examples import load_examples
+    from ocr_kie.ocr import get_engine
+
+    engine = get_engine("paddle")
+    report: dict[str, Any] = {}
+    for sub in names:
+        keys = json.loads((root / sub / "dataset.json").read_text(encoding="utf-8"))["keys"]
+        docs = load_dataset(root / sub)
+        if with_examples:
+            for n, ex in enumerate(load_examples(root / sub / "examples.jsonl")):
+                docs.append(LabelledDocument(id=f"example-{n + 1}", image=Path(ex.image), labels=dict(ex.values)))
+        texts = {doc.id: PPOCRLoader(str(doc.image), engine=engine).load()[0].page_content for doc in docs}
+        ceiling = ocr_ceiling(docs, texts, keys)
+        misses = [
+            {"id": doc.id, "key": k, "label": doc.labels[k], "text": texts[doc.id]}
+            for doc in docs
+            for k in keys
+            if doc.labels.get(k) is not None and not value_in_text(doc.labels[k], texts[doc.id])[0]
+        ]
+        report[sub] = {"documents": len(docs), "ceiling": ceiling, "misses": misses}
+    return report
+
+
 def run_cli(
     argv: list[str] | None,
     *,
     description: str,
     kinds: Mapping[str, Any],
     generate: Callable[[Any, Path, int, int], Any],
-    ocr_check: Callable[[Path, list[str]], dict[str, Any]],
     count: int,
     out: Path,
     seed: int,
     noun: str,
     written: str = "documents",
+    check_examples: bool = False,
 ) -> int:
     """The generators' command line: write each kind of document, then optionally the OCR ceiling.
 
@@ -112,12 +146,12 @@ def run_cli(
         description: The ``--help`` text.
         kinds: The generator's kinds of document by name (zh-kie's subsets, zh-docs' types).
         generate: ``generate(kind, out, seed, count)`` writes one kind.
-        ocr_check: ``ocr_check(out, names)`` measures the OCR ceiling per key.
         count: The default number of documents per kind.
         out: The default output folder.
         seed: The default seed.
         noun: What a kind is called in the help ("subset", "type").
         written: What a kind's folder holds besides its count, for the progress lines.
+        check_examples: Whether ``--ocr-check`` also reads the worked examples.
     """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--subset", action="append", choices=sorted(kinds), help=f"{noun}(s) to generate (default all)")
@@ -134,7 +168,7 @@ def run_cli(
         generate(kinds[sub], args.out, args.seed, args.count)
         print(f"wrote {args.count} {written} to {args.out / sub}")
     if args.ocr_check:
-        report = ocr_check(args.out, names)
+        report = ocr_check(args.out, names, with_examples=check_examples)
         summary = {sub: {"documents": rep["documents"], "ceiling": rep["ceiling"]} for sub, rep in report.items()}
         (args.out / "ocr_ceiling.json").write_text(
             json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
