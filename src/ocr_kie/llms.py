@@ -63,6 +63,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 
+from ocr_kie.amx import model_params_without_amx
 from ocr_kie.errors import (
     LlmAuthenticationError,
     LlmBadResponseError,
@@ -674,15 +675,16 @@ def _load(path: str, n_ctx: int, n_threads: int) -> _Loaded:
             llama_cpp = _import_llama_cpp()
             logger.info("loading %s (n_ctx=%d, n_threads=%d)", path, n_ctx, n_threads)
             try:
-                llama = llama_cpp.Llama(
-                    model_path=path,
-                    n_ctx=n_ctx,
-                    n_threads=n_threads,
-                    n_threads_batch=n_threads,
-                    rope_freq_base=0.0,  # 0 = the GGUF's own rope settings
-                    rope_freq_scale=0.0,
-                    verbose=False,
-                )
+                with model_params_without_amx(llama_cpp):  # AMX buffers crash llama.cpp: see ocr_kie.amx
+                    llama = llama_cpp.Llama(
+                        model_path=path,
+                        n_ctx=n_ctx,
+                        n_threads=n_threads,
+                        n_threads_batch=n_threads,
+                        rope_freq_base=0.0,  # 0 = the GGUF's own rope settings
+                        rope_freq_scale=0.0,
+                        verbose=False,
+                    )
             except Exception as e:
                 raise LlmCallError(f"cannot load {path}: {e}", provider="llamacpp") from e
             loaded = _LOADED[key] = _Loaded(llama)
