@@ -1,27 +1,33 @@
 """Generate the held-out Chinese document set (``benchmarks/datasets/zh-docs``), issue 11.
 
-Eight document types that are **not** in zh-kie (which has credit-card bill screens, train
+Twelve document types that are **not** in zh-kie (which has credit-card bill screens, train
 tickets, shop receipts/invoices), one dataset folder each, in the layout
 ``ocr_kie.evaluation.load_labelled_dataset`` reads (``images/<id>.<ext>``, ``labels/<id>.json``,
 ``dataset.json`` with name, description, keys, examples; ``examples.jsonl`` with five worked
 examples whose images are in ``examples/``):
 
 - ``waybill`` 快递面单, ``clinic`` 门诊收费票据, ``bankslip`` 银行回单, ``payslip`` 工资条,
-  ``hotel`` 酒店账单, ``takeout`` 外卖订单, ``itinerary`` 机票行程单, ``rent`` 房租收据.
+  ``hotel`` 酒店账单, ``takeout`` 外卖订单, ``itinerary`` 机票行程单, ``rent`` 房租收据 (halves A and B);
+- ``idcard`` 身份证, ``license`` 营业执照, ``taxi`` 出租车票, ``vehicle`` 机动车行驶证 (half C, added
+  later and held out; see ``benchmarks/datasets/zh-docs/SPLIT.md``).
 
 Each type is drawn in at least three layouts from one small layout engine: ``colon`` (label,
 separator and value on one line), ``split`` (label left, value right-aligned on its row, app
 style), ``above`` (a small label above its value, two columns), ``table`` (a ruled grid of
-label/value cells) and ``header`` (a ruled table whose header row holds the labels and the row
-under it the values); a layout may also print its fields in another order. Realistic distractors
-(two or three dates, several amounts, a landline and a mobile, a printed label repeated in another
-section), absent keys (a null label means the key is not printed at all), varied printing (dates
-in several formats, amounts with or without ¥/元, full-width digits on some documents) and
-sub-span answers (the last four digits of an account, a phone's tail) are part of every type.
+label/value cells), ``header`` (a ruled table whose header row holds the labels and the row
+under it the values), ``card`` (an ID card or licence: labels in a narrow column on a rounded
+panel, long values wrapped under themselves, a photo box or QR mark, the back as a second panel)
+and ``below`` (the value over a rule, its label under it); a layout may also print its fields in
+another order. Realistic distractors (two or three dates, several amounts, a landline and a
+mobile, a printed label repeated in another section), absent keys (a null label means the key is
+not printed at all), varied printing (dates in several formats, amounts with or without ¥/元,
+full-width digits on some documents) and sub-span answers (the last four digits of an account,
+a phone's tail, the end of a validity period) are part of every half.
 
 A label is the value **as printed**, except where a key's answer is a sub-span by definition
-(``收款账号后四位``, ``手机尾号``) and for amounts of the types whose convention is the bare number
-(the ``dataset.json`` description of each type says which); see ``benchmarks/datasets/zh-docs/README.md``.
+(``收款账号后四位``, ``手机尾号``, ``有效期至``, ``车架号后六位``, ``上车时间`` on a 上下车 slip)
+and for amounts of the types whose convention is the bare number (the ``dataset.json``
+description of each type says which); see ``benchmarks/datasets/zh-docs/README.md``.
 
 Usage::
 
@@ -30,8 +36,9 @@ Usage::
     python scripts/make_zh_docs.py --ocr-check           # also measure the OCR ceiling (paddle)
 
 Deterministic: document *i* of type *t* is drawn from ``random.Random("<seed>:<t>:<i>")`` (so it
-does not depend on ``--count``) and rendered with Pillow and numpy; the same seed gives
-byte-identical files. The drawing helpers are shared with ``make_zh_eval.py`` (``zh_render.py``).
+does not depend on ``--count``, and a new type leaves the other types' files as they are) and
+rendered with Pillow and numpy; the same seed gives byte-identical files. The drawing and writing
+helpers are shared with ``make_zh_eval.py`` (``zh_render.py``).
 """
 
 from __future__ import annotations
@@ -795,7 +802,7 @@ def taxi_spec(r: random.Random) -> Spec:
         spec["title"], spec["header"] = f"{city[:-1]}市{kind}", [f"单位：{firm}"]
         spec["title_key"] = ("公司名称", f"单位：{firm}", firm)
     if layout != "header":  # a narrow slip from the meter's printer
-        spec["width"], spec["always_mono"] = 560, True
+        spec["width"] = 560
     return finish(TAXI_KEYS, fields, spec, r, {"上车时间": 0.2, "车号": 0.1})
 
 
@@ -1176,7 +1183,7 @@ LAYOUTS: dict[str, Callable[[Page, list[F], random.Random], None]] = {
 
 
 def render_doc(spec: Spec, r: random.Random) -> Image.Image:
-    spec["mono"] = r.random() < 0.3 or spec.get("always_mono", False)  # a meter's slip is always monospaced
+    spec["mono"] = r.random() < 0.3
     spec["accent"] = r.choice(["#F5A623", "#1F6FE0", "#E8483B", "#12A15A", "#6B4BD8"])
     spec["clock"] = f"{r.randint(7, 23):02d}:{r.randint(0, 59):02d}"
     spec["battery"] = r.randint(10, 100)
@@ -1286,7 +1293,7 @@ TYPES = {
     ),
     "taxi": DocType(
         "taxi", TAXI_KEYS, taxi_spec, ("split", "colon", "header"),
-        "出租车票 (taxi receipts): a narrow monospaced slip from the meter (split or colon) or a ruled receipt "
+        "出租车票 (taxi receipts): a narrow slip from the meter (split or colon) or a ruled receipt "
         "(header), photographed JPEG. 公司名称 is the title, or printed after 单位 under a generic title; 金额 is "
         "the amount as printed (35.00元, ¥35.00, 35.00); 上车时间 is the boarding time (printed alone, or as the "
         "first half of 上下车 10:12-10:35). Distractors: 下车, 等候 (a time-like duration), 单价, 里程, 燃油附加费, "
