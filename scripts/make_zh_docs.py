@@ -1,27 +1,33 @@
 """Generate the held-out Chinese document set (``benchmarks/datasets/zh-docs``), issue 11.
 
-Eight document types that are **not** in zh-kie (which has credit-card bill screens, train
+Twelve document types that are **not** in zh-kie (which has credit-card bill screens, train
 tickets, shop receipts/invoices), one dataset folder each, in the layout
 ``ocr_kie.evaluation.load_labelled_dataset`` reads (``images/<id>.<ext>``, ``labels/<id>.json``,
 ``dataset.json`` with name, description, keys, examples; ``examples.jsonl`` with five worked
 examples whose images are in ``examples/``):
 
 - ``waybill`` 快递面单, ``clinic`` 门诊收费票据, ``bankslip`` 银行回单, ``payslip`` 工资条,
-  ``hotel`` 酒店账单, ``takeout`` 外卖订单, ``itinerary`` 机票行程单, ``rent`` 房租收据.
+  ``hotel`` 酒店账单, ``takeout`` 外卖订单, ``itinerary`` 机票行程单, ``rent`` 房租收据 (halves A and B);
+- ``idcard`` 身份证, ``license`` 营业执照, ``taxi`` 出租车票, ``vehicle`` 机动车行驶证 (half C, added
+  later and held out; see ``benchmarks/datasets/zh-docs/SPLIT.md``).
 
 Each type is drawn in at least three layouts from one small layout engine: ``colon`` (label,
 separator and value on one line), ``split`` (label left, value right-aligned on its row, app
 style), ``above`` (a small label above its value, two columns), ``table`` (a ruled grid of
-label/value cells) and ``header`` (a ruled table whose header row holds the labels and the row
-under it the values); a layout may also print its fields in another order. Realistic distractors
-(two or three dates, several amounts, a landline and a mobile, a printed label repeated in another
-section), absent keys (a null label means the key is not printed at all), varied printing (dates
-in several formats, amounts with or without ¥/元, full-width digits on some documents) and
-sub-span answers (the last four digits of an account, a phone's tail) are part of every type.
+label/value cells), ``header`` (a ruled table whose header row holds the labels and the row
+under it the values), ``card`` (an ID card or licence: labels in a narrow column on a rounded
+panel, long values wrapped under themselves, a photo box or QR mark, the back as a second panel)
+and ``below`` (the value over a rule, its label under it); a layout may also print its fields in
+another order. Realistic distractors (two or three dates, several amounts, a landline and a
+mobile, a printed label repeated in another section), absent keys (a null label means the key is
+not printed at all), varied printing (dates in several formats, amounts with or without ¥/元,
+full-width digits on some documents) and sub-span answers (the last four digits of an account,
+a phone's tail, the end of a validity period) are part of every half.
 
 A label is the value **as printed**, except where a key's answer is a sub-span by definition
-(``收款账号后四位``, ``手机尾号``) and for amounts of the types whose convention is the bare number
-(the ``dataset.json`` description of each type says which); see ``benchmarks/datasets/zh-docs/README.md``.
+(``收款账号后四位``, ``手机尾号``, ``有效期至``, ``车架号后六位``, ``上车时间`` on a 上下车 slip)
+and for amounts of the types whose convention is the bare number (the ``dataset.json``
+description of each type says which); see ``benchmarks/datasets/zh-docs/README.md``.
 
 Usage::
 
@@ -30,14 +36,15 @@ Usage::
     python scripts/make_zh_docs.py --ocr-check           # also measure the OCR ceiling (paddle)
 
 Deterministic: document *i* of type *t* is drawn from ``random.Random("<seed>:<t>:<i>")`` (so it
-does not depend on ``--count``) and rendered with Pillow and numpy; the same seed gives
-byte-identical files. The drawing helpers are shared with ``make_zh_eval.py`` (``zh_render.py``).
+does not depend on ``--count``, and a new type leaves the other types' files as they are) and
+rendered with Pillow and numpy; the same seed gives byte-identical files. The drawing and writing
+helpers are shared with ``make_zh_eval.py`` (``zh_render.py``).
 """
 
 from __future__ import annotations
 
 import datetime
-import json
+import functools
 import random
 import sys
 from collections.abc import Callable
@@ -48,7 +55,19 @@ from typing import Any
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared drawing module next to this script
-from zh_render import REPO_ROOT, fitted, font, money, name, photograph, rand_amount, run_cli, save_image, text_width
+from zh_render import (
+    REPO_ROOT,
+    fitted,
+    font,
+    money,
+    name,
+    photograph,
+    pick_examples,
+    rand_amount,
+    run_cli,
+    text_width,
+    write_dataset,
+)
 
 DEFAULT_OUT = REPO_ROOT / "benchmarks" / "datasets" / "zh-docs"
 DEFAULT_SEED = 20261201
@@ -257,6 +276,11 @@ def finish(keys: list[str], fields: list[F], spec: Spec, r: random.Random, nulla
     return spec
 
 
+def page(title: str, header: list[str], serial: str, layout: str, notes: list[str], style: str = "paper") -> Spec:
+    """A document's page: title, header lines, serial number (top right), layout, footer notes, style."""
+    return {"title": title, "header": header, "serial": serial, "layout": layout, "style": style, "notes": notes}
+
+
 # ---------------------------------------------------------------------------------------------
 # The eight document types
 # ---------------------------------------------------------------------------------------------
@@ -291,15 +315,9 @@ def waybill_spec(r: random.Random) -> Spec:
         F("订单号", f"{r.randint(10**13, 10**14 - 1)}"),
     ]
     printed = sent + datetime.timedelta(days=r.choice([0, 0, 1]))
-    spec: Spec = {
-        "title": courier,
-        "header": [r.choice(["标准快递", "特快专递", "电商件"])],
-        "serial": number,
-        "layout": r.choice(["colon", "table", "above"]),
-        "style": "paper",
-        "notes": [f"打印时间：{fmt_date(printed, ds)} {r.randint(8, 21):02d}:{r.randint(0, 59):02d}",
-                  f"客服电话：{r.choice(['95338', '95311', '95554', '95546'])}", "签收人：________"],
-    }  # fmt: skip
+    spec = page(courier, [r.choice(["标准快递", "特快专递", "电商件"])], number, r.choice(["colon", "table", "above"]),
+                [f"打印时间：{fmt_date(printed, ds)} {r.randint(8, 21):02d}:{r.randint(0, 59):02d}",
+                 f"客服电话：{r.choice(['95338', '95311', '95554', '95546'])}", "签收人：________"])  # fmt: skip
     return finish(WAYBILL_KEYS, fields, spec, r, {"寄件日期": 0.15, "重量": 0.15})
 
 
@@ -335,15 +353,10 @@ def clinic_spec(r: random.Random) -> Spec:
         F("个人账户支付", fmt_amount(account_pay, ast)),
         F("个人现金支付", fmt_amount(cash, ast)),
     ]
-    spec: Spec = {
-        "title": hospital,
-        "header": [r.choice(["门诊收费票据(电子)", "医疗门诊收费票据", "门诊收费专用票据"])],
-        "serial": f"No.{r.randint(10**7, 10**8 - 1)}",
-        "layout": r.choice(["table", "colon", "header"]),
-        "style": "paper",
-        "notes": [f"开票日期：{fmt_date(issued, ds)}", f"收款人：{name(r)}",
-                  f"交易流水号：{r.randint(10**11, 10**12 - 1)}"],
-    }  # fmt: skip
+    spec = page(hospital, [r.choice(["门诊收费票据(电子)", "医疗门诊收费票据", "门诊收费专用票据"])],
+                f"No.{r.randint(10**7, 10**8 - 1)}", r.choice(["table", "colon", "header"]),
+                [f"开票日期：{fmt_date(issued, ds)}", f"收款人：{name(r)}",
+                 f"交易流水号：{r.randint(10**11, 10**12 - 1)}"])  # fmt: skip
     if r.random() < 0.3:  # the hospital name is printed only as the payee, not as the title
         spec["title"] = r.choice(["门诊收费票据", "医疗收费票据"])
         spec["header"] = [f"收款单位：{hospital}"]
@@ -385,15 +398,10 @@ def bankslip_spec(r: random.Random) -> Spec:
     ]
     if r.random() < 0.4:  # values in another order: the amount first
         fields = fields[6:9] + fields[:6] + fields[9:]
-    spec: Spec = {
-        "title": bank,
-        "header": [r.choice(["电子回单", "业务回单(付款)", "网上银行电子回单"])],
-        "serial": f"回单编号：{r.randint(10**9, 10**10 - 1)}",
-        "layout": r.choice(["table", "colon", "split"]),
-        "style": "paper",
-        "notes": [f"打印日期：{fmt_date(printed, ds)}", f"记账柜员：{r.randint(10000, 99999)}",
-                  "本回单仅供参考，重复打印无效"],
-    }  # fmt: skip
+    spec = page(bank, [r.choice(["电子回单", "业务回单(付款)", "网上银行电子回单"])],
+                f"回单编号：{r.randint(10**9, 10**10 - 1)}", r.choice(["table", "colon", "split"]),
+                [f"打印日期：{fmt_date(printed, ds)}", f"记账柜员：{r.randint(10000, 99999)}",
+                 "本回单仅供参考，重复打印无效"])  # fmt: skip
     return finish(BANKSLIP_KEYS, fields, spec, r, {"交易日期": 0.1, "收款账号后四位": 0.15})
 
 
@@ -434,15 +442,10 @@ def payslip_spec(r: random.Random) -> Spec:
         fields.append(F("个人所得税", a(tax), "个人所得税", money(tax)))
     fields.append(F("实发工资", a(net), "实发工资", money(net)))
     layout = r.choice(["header", "split", "colon"])
-    spec: Spec = {
-        "title": company(r),
-        "header": [r.choice(["工资条", "员工工资单", "薪资明细"])],
-        "serial": "",
-        "layout": layout,
-        "style": "screen" if layout == "split" else "paper",
-        "notes": [r.choice(["实发工资以银行实际到账为准", "如对实发工资有疑问请联系人力资源部"]),
-                  f"发放日期：{fmt_date(month + datetime.timedelta(days=r.randint(30, 40)), 'dash')}"],
-    }  # fmt: skip
+    spec = page(company(r), [r.choice(["工资条", "员工工资单", "薪资明细"])], "", layout,
+                [r.choice(["实发工资以银行实际到账为准", "如对实发工资有疑问请联系人力资源部"]),
+                 f"发放日期：{fmt_date(month + datetime.timedelta(days=r.randint(30, 40)), 'dash')}"],
+                "screen" if layout == "split" else "paper")  # fmt: skip
     return finish(PAYSLIP_KEYS, fields, spec, r, {"发放月份": 0.15})
 
 
@@ -482,16 +485,11 @@ def hotel_spec(r: random.Random) -> Spec:
     ]
     if r.random() < 0.3:  # values in another order: the stay first, the guest after it
         fields = fields[2:6] + fields[:2] + fields[6:]
-    spec: Spec = {
-        "title": hotel,
-        "header": [r.choice(["宾客账单", "结账单 GUEST FOLIO", "住宿结算单"])],
-        "serial": f"账单号：{r.randint(10**7, 10**8 - 1)}",
-        "layout": r.choice(["colon", "table", "above"]),
-        "style": "paper",
-        "notes": [f"酒店电话：{landline(r)}",
-                  f"打印时间：{fmt_date(leave, ds)} {r.randint(7, 13):02d}:{r.randint(0, 59):02d}",
-                  "宾客签名：________"],
-    }  # fmt: skip
+    spec = page(hotel, [r.choice(["宾客账单", "结账单 GUEST FOLIO", "住宿结算单"])],
+                f"账单号：{r.randint(10**7, 10**8 - 1)}", r.choice(["colon", "table", "above"]),
+                [f"酒店电话：{landline(r)}",
+                 f"打印时间：{fmt_date(leave, ds)} {r.randint(7, 13):02d}:{r.randint(0, 59):02d}",
+                 "宾客签名：________"])  # fmt: skip
     return finish(HOTEL_KEYS, fields, spec, r, {"房号": 0.1, "离店日期": 0.1})
 
 
@@ -530,15 +528,10 @@ def takeout_spec(r: random.Random) -> Spec:
         F("商家电话", landline(r)),
         F("支付方式", r.choice(["微信支付", "支付宝", "在线支付"])),
     ]
-    spec: Spec = {
-        "title": shop,
-        "header": [r.choice(["订单已送达", "订单已完成", "感谢您的信任，期待再次光临"])],
-        "serial": "",
-        "layout": r.choice(["split", "above", "colon"]),
-        "style": "screen",
-        "notes": [r.choice(["再来一单", "评价得红包", "申请售后"])],
-        "title_key": ("店铺名称", shop, shop),
-    }
+    spec = page(shop, [r.choice(["订单已送达", "订单已完成", "感谢您的信任，期待再次光临"])], "",
+                r.choice(["split", "above", "colon"]), [r.choice(["再来一单", "评价得红包", "申请售后"])],
+                "screen")  # fmt: skip
+    spec["title_key"] = ("店铺名称", shop, shop)
     return finish(TAKEOUT_KEYS, fields, spec, r, {"手机尾号": 0.15})
 
 
@@ -573,15 +566,10 @@ def itinerary_spec(r: random.Random) -> Spec:
         F("合计", amt(fare + fund + fuel)),
         F("电子客票号码", f"{r.randint(700, 999)}-{r.randint(10**9, 10**10 - 1)}", "电子客票号码"),
     ]
-    spec: Spec = {
-        "title": "航空运输电子客票行程单",
-        "header": [f"印刷序号：{r.randint(10**9, 10**10 - 1)}"],
-        "serial": "",
-        "layout": r.choice(["header", "colon", "above"]),
-        "style": "paper",
-        "notes": [f"填开日期：{fmt_date(issued, ds)}", f"填开单位：{r.choice(CITY_PREFIX)}航空票务服务有限公司",
-                  "验真网址：www.travelsky.com.cn"],
-    }  # fmt: skip
+    spec = page("航空运输电子客票行程单", [f"印刷序号：{r.randint(10**9, 10**10 - 1)}"], "",
+                r.choice(["header", "colon", "above"]),
+                [f"填开日期：{fmt_date(issued, ds)}", f"填开单位：{r.choice(CITY_PREFIX)}航空票务服务有限公司",
+                 "验真网址：www.travelsky.com.cn"])  # fmt: skip
     return finish(ITINERARY_KEYS, fields, spec, r, {"电子客票号码": 0.1, "乘机日期": 0.1})
 
 
@@ -615,15 +603,249 @@ def rent_spec(r: random.Random) -> Spec:
     ]
     if r.random() < 0.35:  # values in another order: the payee's block first
         fields = fields[7:10] + fields[:7] + fields[10:]
-    spec: Spec = {
-        "title": "房租收据",
-        "header": [r.choice(["今收到", "收款收据", "租金收据"])],
-        "serial": f"No.{r.randint(100000, 999999)}",
-        "layout": r.choice(["colon", "table", "above"]),
-        "style": "paper",
-        "notes": [r.choice(["本收据盖章后生效", "此据为凭，遗失不补"]), f"经办人：{name(r)}"],
-    }
+    spec = page("房租收据", [r.choice(["今收到", "收款收据", "租金收据"])], f"No.{r.randint(100000, 999999)}",
+                r.choice(["colon", "table", "above"]),
+                [r.choice(["本收据盖章后生效", "此据为凭，遗失不补"]), f"经办人：{name(r)}"])  # fmt: skip
     return finish(RENT_KEYS, fields, spec, r, {"联系电话": 0.2, "收款日期": 0.1})
+
+
+# ---------------------------------------------------------------------------------------------
+# Half C: four more types (身份证, 营业执照, 出租车票, 机动车行驶证), generated after A and B were tuned on
+# ---------------------------------------------------------------------------------------------
+
+# city -> (province as printed before it, the 6-digit area code of its ID numbers, its plate prefix)
+CITY_CODES = {
+    "北京市": ("", "110105", "京"), "上海市": ("", "310104", "沪"), "广州市": ("广东省", "440106", "粤A"),
+    "深圳市": ("广东省", "440305", "粤B"), "杭州市": ("浙江省", "330106", "浙A"), "成都市": ("四川省", "510107", "川A"),
+    "武汉市": ("湖北省", "420106", "鄂A"), "南京市": ("江苏省", "320102", "苏A"), "西安市": ("陕西省", "610113", "陕A"),
+    "长沙市": ("湖南省", "430104", "湘A"),
+}  # fmt: skip
+NATIONS = ["汉", "汉", "汉", "汉", "满", "回", "壮", "苗", "土家", "蒙古"]
+# Letters of plates and VINs (no I, O, Q: they read as 1 and 0).
+PLATE_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+TAXI_FIRMS = ["银建", "金建", "首汽", "新月", "大众", "强生", "锦江", "海博", "祥龙", "万顺", "东方", "蓝天"]
+SCOPES = ["技术开发、技术咨询、技术服务", "软件开发", "计算机系统服务", "货物进出口", "日用百货销售", "餐饮服务",
+          "会议及展览服务", "广告设计、代理", "信息咨询服务（不含许可类信息咨询服务）", "物业管理", "道路货物运输",
+          "食品销售（仅销售预包装食品）", "建筑材料销售", "企业管理咨询"]  # fmt: skip
+SHOP_WORDS = ["小吃店", "便利店", "五金店", "水果店", "理发店", "副食店", "服装店", "早餐店"]
+BRANDS = ["大众汽车牌SVW71810BU", "丰田牌TV7250GLXA", "比亚迪牌BYD7006BEVG", "本田牌HG7155CBS",
+          "别克牌SGM7158DAA2", "吉利牌JL7152L03", "日产牌DFL7168VBL2", "长安牌SC7164AAA6", "五菱牌LZW6446KF",
+          "哈弗牌CC6460RM0R"]  # fmt: skip
+VIN_MAKERS = ["LSV", "LFV", "LVS", "LGB", "LHG", "LSG", "LDC", "LGX", "LBV", "LS5"]
+CAR_KINDS = ["小型轿车", "小型普通客车", "小型越野客车", "小型轿车"]
+
+
+def plate_tail(r: random.Random) -> str:
+    """The five characters after a plate's prefix: mostly digits, a letter or two."""
+    return "".join(r.choice(PLATE_CHARS[:23]) if r.random() < 0.3 else str(r.randint(0, 9)) for _ in range(5))
+
+
+def id_number(r: random.Random, area: str, born: datetime.date) -> str:
+    """An 18-character resident ID number with its ISO 7064 check character (a digit or X)."""
+    body = f"{area}{born:%Y%m%d}{r.randint(1, 999):03d}"
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11]
+
+
+def credit_code(r: random.Random, area: str, individual: bool) -> str:
+    """An 18-character unified social credit code (GB 32100) with its check character."""
+    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    body = ("92" if individual else "91") + area + "MA" + "".join(r.choice(chars) for _ in range(7))
+    return body + chars[-sum(chars.index(c) * w for c, w in zip(body, weights, strict=True)) % 31]
+
+
+def plus_years(d: datetime.date, years: int) -> datetime.date:
+    return d.replace(year=d.year + years)
+
+
+def not_after_today(d: datetime.date) -> datetime.date:
+    """``d``, or the generator's "today" (2026-11-30) if ``d`` is later: nothing is issued in the future."""
+    return min(d, datetime.date(2026, 11, 30))
+
+
+def city_address(r: random.Random) -> tuple[str, str, str]:
+    """(city, its district, the full address with province, building and room), e.g. a home on an ID card."""
+    city, street = address(r)
+    district = next(d for d in CITIES[city] if street.startswith(d))
+    return city, district, f"{CITY_CODES[city][0]}{city}{street}{r.randint(1, 30)}{r.randint(1, 4):02d}室"
+
+
+IDCARD_KEYS = ["姓名", "出生日期", "住址", "公民身份号码", "有效期至"]
+
+
+def idcard_spec(r: random.Random) -> Spec:
+    layout = r.choice(["card", "table", "above"])
+    person = name(r)
+    born = datetime.date(r.randint(1962, 2004), r.randint(1, 12), r.randint(1, 28))
+    city, district, home = city_address(r)
+    number = id_number(r, CITY_CODES[city][1], born)
+    issued = datetime.date(r.randint(2012, 2025), r.randint(1, 12), r.randint(1, 28))
+    age = issued.year - born.year
+    vs = r.choice(["dot", "dot", "dash", "ymd_cn"])
+    end = "长期" if age >= 46 else fmt_date(plus_years(issued, 20 if age >= 26 else 10), vs)
+    joiner = "至" if vs == "dash" else "-"
+    bs = "cn_short" if layout == "card" else r.choice(["dash", "ymd_cn", "slash"])
+    fields = [
+        F("姓名", person, "姓名"),
+        F("性别", r.choice("男女")),
+        F("民族", r.choice(NATIONS)),
+        F("出生" if layout == "card" else "出生日期", fmt_date(born, bs), "出生日期"),
+        F("住址", home, "住址"),
+        F("公民身份号码", number, "公民身份号码"),
+    ]
+    back = [F("签发机关", f"{city}公安局{district}分局"),
+            F("有效期限", f"{fmt_date(issued, vs)}{joiner}{end}", "有效期至", end)]  # fmt: skip
+    signed = not_after_today(issued + datetime.timedelta(days=r.randint(400, 3000)))  # a copy made later
+    if layout == "card":  # a photocopy of both sides
+        fields += [section("中华人民共和国 居民身份证"), *back]
+        spec = page(r.choice(["身份证复印件", "居民身份证（正反面）"]),
+                    [r.choice(["仅供办理入职手续使用，他用无效", "仅供银行开户使用", "此复印件仅用于房屋租赁备案"])],
+                    "", layout, [f"复印件与原件一致  {fmt_date(signed, 'dash')}", f"签名：{person}"])  # fmt: skip
+        spec["card_mark"] = "photo"
+    elif layout == "table":  # a registration form
+        fields += [*back, F("联系电话", mobile(r)), F("紧急联系人电话", landline(r))]
+        if r.random() < 0.4:  # values in another order: the number first
+            fields = [fields[5], *fields[:5], *fields[6:]]
+        spec = page(r.choice(["居民身份证信息登记表", "实名信息登记表"]), [f"登记单位：{company(r)}"],
+                    f"No.{r.randint(100000, 999999)}", layout,
+                    [f"登记日期：{fmt_date(signed, bs)}", f"经办人：{name(r)}"])  # fmt: skip
+    else:  # an electronic ID card on a phone
+        fields += [section("证件信息"), *back, F("证照状态", "有效")]
+        spec = page(r.choice(["电子身份证", "居民身份证电子证照"]), ["已通过实名认证"], "", layout,
+                    [f"查询时间：{fmt_date(signed, 'dash')} {r.randint(8, 22):02d}:{r.randint(0, 59):02d}"],
+                    "screen")  # fmt: skip
+    return finish(IDCARD_KEYS, fields, spec, r, {"有效期至": 0.2})
+
+
+LICENSE_KEYS = ["名称", "统一社会信用代码", "法定代表人", "注册资本", "成立日期"]
+
+
+def license_spec(r: random.Random) -> Spec:
+    layout = r.choice(["card", "below", "colon"])
+    city, district, seat = city_address(r)
+    individual = r.random() < 0.15  # 个体工商户: 经营者 instead of 法定代表人, no 注册资本
+    person = name(r)
+    founded = pick_date(r, tuple(range(2008, 2026)))
+    ds = r.choice(["ymd_cn", "ymd_cn", "cn_short", "dash"])
+    issued = not_after_today(founded + datetime.timedelta(days=r.choice([0, 0, 30, 400, 1200])))
+    code = credit_code(r, CITY_CODES[city][1], individual)
+    scope = "；".join(r.sample(SCOPES, r.randint(2, 4)))
+    if individual:
+        firm = f"{city[:-1]}{district}{person[0]}记{r.choice(SHOP_WORDS)}"
+        middle = [F("类型", "个体工商户"), F("经营者", person), F("组成形式", "个人经营")]
+        late = [F("成立日期", fmt_date(founded, ds), "成立日期")]
+    else:
+        firm = city[:-1] + r.choice(COMPANIES)
+        wan = r.choice([10, 50, 100, 200, 300, 500, 1000, 2000, 5000])
+        capital = r.choice([f"{wan}万元人民币", f"人民币{wan}万元", upper_amount(wan * 10000), f"{money(wan)}万元"])
+        term = "长期" if r.random() < 0.6 else fmt_date(plus_years(founded, 20) - datetime.timedelta(days=1), ds)
+        kind = r.choice(["有限责任公司(自然人投资或控股)", "有限责任公司(自然人独资)", "其他有限责任公司"])
+        middle = [F("类型", kind), F("法定代表人", person, "法定代表人")]
+        late = [F("注册资本", capital, "注册资本"), F("成立日期", fmt_date(founded, ds), "成立日期"),
+                F("营业期限", f"{fmt_date(founded, ds)}至{term}")]  # fmt: skip
+    left = [F("名称", firm, "名称"), *middle, F("经营范围", scope)]
+    right = [*late, F("住所" if not individual else "经营场所", seat)]
+    order = right + left if r.random() < 0.35 else left + right  # values in another order
+    spec = page("营业执照", [f"（副本）  副本编号：1-{r.randint(1, 3)}"], "", layout,
+                [f"登记机关：{city}{district}市场监督管理局", fmt_date(issued, ds),
+                 "国家企业信用信息公示系统网址：http://www.gsxt.gov.cn"])  # fmt: skip
+    spec["card_mark"] = "qr"
+    return finish(LICENSE_KEYS, [F("统一社会信用代码", code, "统一社会信用代码"), *order], spec, r, {"注册资本": 0.1})
+
+
+TAXI_KEYS = ["公司名称", "车号", "日期", "上车时间", "金额"]
+
+
+def taxi_spec(r: random.Random) -> Spec:
+    layout = r.choice(["split", "colon", "header"])
+    city = r.choice(sorted(CITY_CODES))
+    plate = CITY_CODES[city][2].ljust(2, "B")  # 京 -> 京B (taxis)
+    firm = f"{city[:-1]}{r.choice(TAXI_FIRMS)}{r.choice(['出租汽车有限公司', '出租车有限公司', '汽车服务有限公司'])}"
+    car = plate + plate_tail(r)
+    day = pick_date(r)
+    ds = r.choice(["dash", "slash", "ymd_cn", "dot"])
+    on = datetime.datetime.combine(day, datetime.time(r.randint(6, 22), r.randint(0, 59)))
+    off = on + datetime.timedelta(minutes=r.randint(6, 55))
+    km = round(r.uniform(2.5, 38.0), 1)
+    price = r.choice([2.3, 2.5, 2.6, 2.8, 3.0])
+    fuel = r.choice([0, 1, 2])
+    total = float(round(r.choice([10, 11, 13, 14]) + max(0.0, km - 3) * price + fuel))
+    ast = r.choice(["yuan", "yen", "bare", "yen_plain"])
+    ride = [F("上车", f"{on:%H:%M}", "上车时间"), F("下车", f"{off:%H:%M}")]
+    if r.random() < 0.3:  # one field for both: the key is its first half
+        ride = [F("上下车", f"{on:%H:%M}-{off:%H:%M}", "上车时间", f"{on:%H:%M}")]
+    fields = [
+        F("发票代码", f"1{CITY_CODES[city][1][:4]}{r.randint(10**6, 10**7 - 1)}"),
+        F("发票号码", f"{r.randint(0, 10**8 - 1):08d}"),
+        F("监督电话", landline(r)),
+        F("车号", car, "车号"),
+        F("证号", f"{r.randint(100000, 999999)}"),
+        F("日期", fmt_date(day, ds), "日期"),
+        *ride,
+        F("单价", r.choice([f"{price:.2f}元/公里", f"{price:.2f}元"])),
+        F("里程", f"{km}{r.choice(['km', '公里'])}"),
+        F("等候", f"00:{r.randint(0, 12):02d}:{r.randint(0, 59):02d}"),
+    ]
+    if fuel:
+        fields.append(F("燃油附加费", fmt_amount(fuel, ast)))
+    fields.append(F("金额", fmt_amount(total, ast), "金额"))
+    if r.random() < 0.3:  # paid by transit card: the card's balance is another amount
+        card = f"{r.randint(10**9, 10**10 - 1)}"
+        fields += [F("交通卡号", card), F("卡余额", fmt_amount(rand_amount(r, 5, 200), ast))]
+    printed = off + datetime.timedelta(days=r.choice([0, 0, 1]), minutes=r.randint(1, 30))
+    kind = r.choice(["出租汽车专用发票", "出租汽车统一发票", "乘车凭证"])
+    spec = page(firm, [kind], "" if layout == "header" else f"No.{r.randint(10**6, 10**7 - 1)}", layout,
+                [f"打印时间：{fmt_date(printed.date(), ds)} {printed:%H:%M}", "欢迎乘坐，请索取发票"])  # fmt: skip
+    spec["title_key"] = ("公司名称", firm, firm)
+    if r.random() < 0.3:  # the company is printed only after 单位, under the kind of receipt as title
+        spec["title"], spec["header"] = f"{city[:-1]}市{kind}", [f"单位：{firm}"]
+        spec["title_key"] = ("公司名称", f"单位：{firm}", firm)
+    if layout != "header":  # a narrow slip from the meter's printer
+        spec["width"] = 560
+    return finish(TAXI_KEYS, fields, spec, r, {"上车时间": 0.2, "车号": 0.1})
+
+
+VEHICLE_KEYS = ["号牌号码", "所有人", "品牌型号", "注册日期", "车架号后六位"]
+
+
+def vehicle_spec(r: random.Random) -> Spec:
+    layout = r.choice(["table", "card", "below"])
+    city, _, home = city_address(r)
+    plate = CITY_CODES[city][2]
+    plate += r.choice("ABCDEFGHJK") if len(plate) == 1 else ""
+    # a new-energy plate (D or F, then five digits) or a blue one
+    number = plate + (r.choice("DF") + f"{r.randint(0, 99999):05d}" if r.random() < 0.2 else plate_tail(r))
+    owner = name(r) if r.random() < 0.75 else city[:-1] + r.choice(COMPANIES)
+    vin = r.choice(VIN_MAKERS) + "".join(r.choice(PLATE_CHARS) for _ in range(8)) + f"{r.randint(0, 999999):06d}"
+    registered = pick_date(r, tuple(range(2012, 2026)))
+    issued = not_after_today(registered + datetime.timedelta(days=r.choice([0, 0, 0, 1100, 2000])))
+    ds = r.choice(["dash", "dash", "ymd_cn", "slash"])
+    inspect = plus_years(registered, r.choice([6, 8, 10]))
+    fields = [
+        F("号牌号码", number, "号牌号码"),
+        F("车辆类型", r.choice(CAR_KINDS)),
+        F("所有人", owner, "所有人"),
+        F("住址", home),
+        F("使用性质", r.choice(["非营运", "非营运", "营运", "租赁"])),
+        F("品牌型号", r.choice(BRANDS), "品牌型号"),
+        F("车辆识别代号", vin, "车架号后六位", vin[-6:]),
+        F("发动机号码", f"{r.choice(['DJ', 'CSS', 'L4H', 'EA', 'G4FG', '1ZR'])}{r.randint(100000, 999999)}"),
+        F("注册日期", fmt_date(registered, ds), "注册日期"),
+        F("发证日期", fmt_date(issued, ds)),
+        section("副页"),
+        F("号牌号码", number),  # the label and the value printed again
+        F("档案编号", f"{CITY_CODES[city][1][:4]}{r.randint(10**7, 10**8 - 1)}"),
+        F("核定载人数", f"{r.choice([5, 5, 5, 7])}人"),
+        F("总质量", f"{r.randint(1500, 2600)}kg"),
+        F("外廓尺寸", f"{r.randint(4300, 5000)}×{r.randint(1750, 1900)}×{r.randint(1450, 1750)}mm"),
+        F("检验记录", f"检验有效期至{inspect.year}年{inspect.month:02d}月"),
+    ]
+    if r.random() < 0.35:  # values in another order: the owner's block first
+        fields = [*fields[2:4], *fields[:2], *fields[4:]]
+    spec = page("中华人民共和国机动车行驶证", ["Vehicle License of the People's Republic of China"], "", layout,
+                [f"发证机关：{CITY_CODES[city][0]}{city}公安局交通警察支队"])  # fmt: skip
+    return finish(VEHICLE_KEYS, fields, spec, r, {"品牌型号": 0.15, "注册日期": 0.1})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -733,21 +955,31 @@ def lay_split(p: Page, fields: list[F], r: random.Random) -> None:
         p.y += row
 
 
-def lay_above(p: Page, fields: list[F], r: random.Random) -> None:
+def two_columns(p: Page, fields: list[F]) -> tuple[float, list[tuple[bool, list[F]]]]:
+    """The column width and the rows of a two-column layout: ``(wide, fields)``, a wide row holding one field."""
     col = (p.right - p.left) / 2
-    row = 92
-    groups: list[tuple[bool, list[F]]] = []  # (wide, fields): a wide group holds one field
+    groups: list[tuple[bool, list[F]]] = []
     for f in fields:
         wide = f.section or not f.label or text_width(f.shown, p.f(30)) > col - 24
         if wide or not groups or groups[-1][0] or len(groups[-1][1]) == 2:
             groups.append((wide, [f]))
         else:
             groups[-1][1].append(f)
+    return col, groups
+
+
+def ruled_heading(p: Page, f: F) -> None:
+    p.text((p.left, p.y + 26), f.shown, 28, INK)
+    p.d.line([(p.left, p.y + 50), (p.right, p.y + 50)], fill="#D5D7DA", width=2)
+    p.y += 64
+
+
+def lay_above(p: Page, fields: list[F], r: random.Random) -> None:
+    col, groups = two_columns(p, fields)
+    row = 92
     for wide, group in groups:
         if group[0].section:
-            p.text((p.left, p.y + 26), group[0].shown, 28, INK)
-            p.d.line([(p.left, p.y + 50), (p.right, p.y + 50)], fill="#D5D7DA", width=2)
-            p.y += 64
+            ruled_heading(p, group[0])
             continue
         for j, f in enumerate(group):
             x = p.left + j * col
@@ -757,6 +989,113 @@ def lay_above(p: Page, fields: list[F], r: random.Random) -> None:
             else:
                 p.text((x, p.y + 38), f.shown, 28, INK, width=p.right - p.left)
         p.y += row
+
+
+def wrap(text: str, fnt: Any, width: float) -> list[str]:
+    """``text`` broken into lines of at most ``width`` pixels, between any two characters (as on ID cards)."""
+    lines = [""]
+    for ch in text:
+        if lines[-1] and text_width(lines[-1] + ch, fnt) > width:
+            lines.append("")
+        lines[-1] += ch
+    return lines
+
+
+def lay_below(p: Page, fields: list[F], r: random.Random) -> None:
+    """The value before its label (form style): each value over a rule, its label in small type under the rule.
+
+    Two fields share a row when both fit; a long value wraps over several lines above its rule.
+    """
+    col, groups = two_columns(p, fields)
+    for wide, group in groups:
+        if group[0].section:
+            ruled_heading(p, group[0])
+            continue
+        width = (p.right - p.left) if wide else col - 24
+        wrapped = [wrap(f.shown, p.f(28), width - 8) for f in group]
+        depth = 40 * max(len(lines) for lines in wrapped)
+        for j, (f, lines) in enumerate(zip(group, wrapped, strict=True)):
+            x = p.left + j * col
+            for n, line in enumerate(lines):
+                p.text((x + 4, p.y + 24 + 40 * n), line, 28, INK)
+            if f.label:
+                p.d.line([(x, p.y + depth + 8), (x + width, p.y + depth + 8)], fill=RULE, width=2)
+                p.text((x + 4, p.y + depth + 30), f.label, 22, GREY)
+        p.y += depth + 62
+
+
+def card_mark(p: Page, box: tuple[float, float, float, float], kind: str, r: random.Random) -> None:
+    """A photo placeholder (a head and shoulders) or a QR-code-like square in ``box``."""
+    x0, y0, x1, y1 = box
+    if kind == "photo":
+        p.d.rectangle(box, fill="#D9DDE2")
+        cx, w = (x0 + x1) / 2, x1 - x0
+        p.d.ellipse([cx - w * 0.22, y0 + w * 0.18, cx + w * 0.22, y0 + w * 0.68], fill="#AEB5BE")
+        p.d.pieslice([cx - w * 0.42, y0 + w * 0.72, cx + w * 0.42, y1 + w * 0.5], 180, 360, fill="#AEB5BE")
+        return
+    n = 21
+    cell = (x1 - x0) / n
+    corners = ((0, 0), (n - 7, 0), (0, n - 7))  # the three finder squares: dark but for a ring at distance 2
+    for i in range(n):
+        for j in range(n):
+            rings = [max(abs(i - a - 3), abs(j - b - 3)) for a, b in corners if a <= i < a + 7 and b <= j < b + 7]
+            if (rings[0] != 2) if rings else r.random() < 0.5:
+                p.d.rectangle([x0 + i * cell, y0 + j * cell, x0 + (i + 1) * cell, y0 + (j + 1) * cell], fill=INK)
+
+
+def lay_card(p: Page, fields: list[F], r: random.Random) -> None:
+    """A card (an ID card, a licence): fields on a tinted rounded panel, labels in a narrow column.
+
+    Each value stands right of its label and wraps under itself when long; two short fields share a
+    row ("性别 男  民族 汉"); the first panel has a photo box or a QR mark at its right
+    (``spec["card_mark"]``). A section heading starts the next panel (the back of the card).
+    """
+    panels: list[tuple[str, list[F]]] = [("", [])]
+    for f in fields:
+        if f.section:
+            panels.append((f.shown, []))
+        else:
+            panels[-1][1].append(f)
+    tint = r.choice(["#EEF2F6", "#F3F0E6", "#EAF1EC"])
+    for n, (heading, group) in enumerate(panels):
+        x0, x1, top = p.left, p.right, p.y
+        ops: list[tuple[float, float, str, int, str, str]] = []  # (x, y, text, size, fill, anchor)
+        y = top + 28.0
+        if heading:
+            ops.append(((x0 + x1) / 2, y + 18, heading, 30, INK, "mm"))
+            y += 62
+        lw = max((text_width(f.label, p.f(24)) for f in group if f.label), default=0.0)
+        vx = x0 + 58 + lw
+        mark = p.spec.get("card_mark") if n == 0 else None
+        box = (x1 - 214, top + 36, x1 - 34, top + 36 + (240 if mark == "photo" else 180)) if mark else None
+        i = 0
+        while i < len(group):
+            f = group[i]
+            right = box[0] - 24 if box and y < box[3] else x1 - 34
+            nxt = group[i + 1] if i + 1 < len(group) else None
+            short = [g is not None and bool(g.label) and text_width(g.shown, p.f(28)) < 70 for g in (f, nxt)]
+            if all(short) and nxt is not None:  # two short fields on one row
+                x2 = vx + text_width(f.shown, p.f(28)) + 56
+                ops += [(x0 + 30, y + 20, f.label, 24, GREY, "lm"), (vx, y + 20, f.shown, 28, INK, "lm"),
+                        (x2, y + 20, nxt.label, 24, GREY, "lm"),
+                        (x2 + text_width(nxt.label, p.f(24)) + 20, y + 20, nxt.shown, 28, INK, "lm")]  # fmt: skip
+                y += 54
+                i += 2
+                continue
+            if f.label:
+                ops.append((x0 + 30, y + 20, f.label, 24, GREY, "lm"))
+            for line in wrap(f.shown, p.f(28), right - (vx if f.label else x0 + 30)):
+                ops.append((vx if f.label else x0 + 30, y + 20, line, 28, INK, "lm"))
+                y += 42
+            y += 12
+            i += 1
+        bottom = max(y + 16, box[3] + 28 if box else 0)
+        p.d.rounded_rectangle([x0, top, x1, bottom], radius=22, fill=tint, outline=RULE, width=2)
+        if box and mark:
+            card_mark(p, box, mark, r)
+        for x, yy, text, size, fill, anchor in ops:
+            p.text((x, yy), text, size, fill, anchor)
+        p.y = bottom + 28
 
 
 def lay_table(p: Page, fields: list[F], r: random.Random) -> None:
@@ -838,6 +1177,8 @@ LAYOUTS: dict[str, Callable[[Page, list[F], random.Random], None]] = {
     "above": lay_above,
     "table": lay_table,
     "header": lay_header,
+    "below": lay_below,
+    "card": lay_card,
 }
 
 
@@ -846,7 +1187,7 @@ def render_doc(spec: Spec, r: random.Random) -> Image.Image:
     spec["accent"] = r.choice(["#F5A623", "#1F6FE0", "#E8483B", "#12A15A", "#6B4BD8"])
     spec["clock"] = f"{r.randint(7, 23):02d}:{r.randint(0, 59):02d}"
     spec["battery"] = r.randint(10, 100)
-    p = Page(720 if spec["style"] == "screen" else 900, spec)
+    p = Page(spec.get("width") or (720 if spec["style"] == "screen" else 900), spec)
     draw_header(p, spec, r)
     fields = list(spec["fields"])
     LAYOUTS[spec["layout"]](p, fields, r)
@@ -933,6 +1274,38 @@ TYPES = {
         "dates), 中介电话 (a landline), the address with its numbers, 经办人, No.; the payee's block comes "
         "first on some receipts. 联系电话 and 收款日期 are absent on some receipts.",
     ),
+    "idcard": DocType(
+        "idcard", IDCARD_KEYS, idcard_spec, ("card", "table", "above"),
+        "身份证 (resident ID cards): a photocopy of both sides (the card layout, JPEG), a registration form "
+        "(table, JPEG) or an electronic ID on a phone (PNG). 出生日期 is printed after 出生 on the card "
+        "(2004年3月8日) and after 出生日期 elsewhere; 住址 wraps over two or three lines on the card; 有效期至 is "
+        "the end of 有效期限 (2016.03.08-2036.03.08 -> 2036.03.08, or 长期). Distractors: 性别, 民族, 签发机关, the "
+        "start of 有效期限, the birth date inside the ID number, the copy's or the form's date, a mobile and a "
+        "landline on the form; the number comes first on some forms. 有效期至 is absent on some.",
+    ),
+    "license": DocType(
+        "license", LICENSE_KEYS, license_spec, ("card", "below", "colon"),
+        "营业执照 (business licences), photographed JPEG; in the below layout each value stands over its label. "
+        "注册资本 is as printed (500万元人民币, 人民币500万元, 伍佰万元整, 1,000.00万元). Distractors: 类型, 经营范围, "
+        "住所 (long, wrapped), 营业期限 (which starts with the 成立日期), the issuing date under 登记机关 (a second "
+        "date, no label), the QR mark; the right-hand block comes first on some. A 个体工商户 prints 经营者 and no "
+        "注册资本 (both keys null); 注册资本 is absent on some others.",
+    ),
+    "taxi": DocType(
+        "taxi", TAXI_KEYS, taxi_spec, ("split", "colon", "header"),
+        "出租车票 (taxi receipts): a narrow slip from the meter (split or colon) or a ruled receipt "
+        "(header), photographed JPEG. 公司名称 is the title, or printed after 单位 under a generic title; 金额 is "
+        "the amount as printed (35.00元, ¥35.00, 35.00); 上车时间 is the boarding time (printed alone, or as the "
+        "first half of 上下车 10:12-10:35). Distractors: 下车, 等候 (a time-like duration), 单价, 里程, 燃油附加费, "
+        "卡余额, 发票代码, 发票号码, 证号, 监督电话 (a landline), the 打印时间 date. 上车时间 is absent on some.",
+    ),
+    "vehicle": DocType(
+        "vehicle", VEHICLE_KEYS, vehicle_spec, ("table", "card", "below"),
+        "机动车行驶证 (vehicle licences), photographed JPEG, main page and 副页. 车架号后六位 is the last six "
+        "characters of 车辆识别代号 (the VIN, printed in full). Distractors: 发动机号码 (another code ending in six "
+        "digits), 发证日期 (a second date), 检验有效期至 (a third), 住址, 档案编号, 外廓尺寸; 号牌号码 is printed "
+        "again on the 副页; the owner's block comes first on some. 品牌型号 and 注册日期 are absent on some.",
+    ),
 }  # fmt: skip
 
 
@@ -958,94 +1331,38 @@ def render(t: DocType, seed: int, tag: str) -> tuple[Spec, Image.Image]:
     return spec, render_doc(spec, r)
 
 
-def example_tags(t: DocType, seed: int, taken: list[Spec]) -> list[str]:
+def example_tags(t: DocType, seed: int, count: int) -> list[str]:
     """Tags of the five examples: layouts in turn (0, 1, 2, 0, 1), nulls as :data:`EXAMPLE_NULLS`.
 
-    Among the candidates that fit, the one whose values overlap the evaluation documents' (and the
-    earlier examples') values least is taken.
+    Among the candidates that fit, the one whose values overlap the evaluation documents' (the
+    full default set's, whatever ``count`` is) and the earlier examples' values least is taken.
     """
-    seen = {k: {s["values"][k] for s in taken if s["values"][k] is not None} for k in t.keys}
-    tags = []
-    for n in range(N_EXAMPLES):
-        want_layout = t.layouts[n % len(t.layouts)]
-        best: tuple[int, str, Spec] | None = None
-        for attempt in range(400):
-            tag = f"example-{n}-{attempt}"
-            spec = spec_only(t, seed, tag)
-            vals = spec["values"]
-            if spec["layout"] != want_layout or sum(vals[k] is None for k in t.keys) != EXAMPLE_NULLS[n]:
-                continue
-            overlap = sum(vals[k] is not None and vals[k] in seen[k] for k in t.keys)
-            if best is None or overlap < best[0]:
-                best = (overlap, tag, spec)
-            if overlap == 0:
-                break
-        assert best is not None, (t.name, n)
-        tags.append(best[1])
-        for k in t.keys:
-            if best[2]["values"][k] is not None:
-                seen[k].add(best[2]["values"][k])
-    return tags
+
+    def fits(n: int, spec: Spec) -> bool:
+        nulls = sum(spec["values"][k] is None for k in t.keys)
+        return spec["layout"] == t.layouts[n % len(t.layouts)] and nulls == EXAMPLE_NULLS[n]
+
+    taken = [spec_only(t, seed, f"{i:03d}") for i in range(max(count, DEFAULT_COUNT))]
+    spec_of = functools.partial(spec_only, t, seed)
+    return [tag for tag, _ in pick_examples(t.keys, taken, spec_of, fits, N_EXAMPLES, attempts=400)]
 
 
 def ext(spec: Spec) -> str:
     return "png" if spec["style"] == "screen" else "jpg"
 
 
-def labels_json(t: DocType, values: dict[str, str | None]) -> str:
-    return json.dumps({k: values[k] for k in t.keys}, ensure_ascii=False, indent=2) + "\n"
-
-
 def generate(t: DocType, out: Path, seed: int, count: int, examples: bool = True) -> None:
     """Write ``count`` documents (and, with ``examples``, the five examples and dataset.json) under ``out/<type>``."""
-    root = out / t.name
-    for sub in ("images", "labels", "examples"):
-        (root / sub).mkdir(parents=True, exist_ok=True)
-    layouts: dict[str, int] = {}
-    for i in range(count):
-        doc_id = f"{t.name}-{i:03d}"
-        spec, image = render(t, seed, f"{i:03d}")
-        layouts[spec["layout"]] = layouts.get(spec["layout"], 0) + 1
-        save_image(image, root / "images" / f"{doc_id}.{ext(spec)}")
-        (root / "labels" / f"{doc_id}.json").write_text(labels_json(t, spec["values"]), encoding="utf-8")
-    if not examples:
-        return
-    records = []
-    taken = [spec_only(t, seed, f"{i:03d}") for i in range(max(count, DEFAULT_COUNT))]
-    for n, tag in enumerate(example_tags(t, seed, taken)):
-        spec, image = render(t, seed, tag)
-        file = f"example-{n + 1}.{ext(spec)}"
-        save_image(image, root / "examples" / file)
-        records.append({"image": f"examples/{file}", "values": {k: spec["values"][k] for k in t.keys}})
-    (root / "examples.jsonl").write_text(
-        "".join(json.dumps(rec, ensure_ascii=False) + "\n" for rec in records), encoding="utf-8"
-    )
-    meta = {
-        "name": f"zh-docs/{t.name}",
-        "description": t.description,
-        "keys": t.keys,
-        "examples": "examples.jsonl",
-        "layouts": list(t.layouts),
-        "generator": "scripts/make_zh_docs.py",
-        "seed": seed,
-        "count": max(count, 0),
-    }
-    (root / "dataset.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    meta = {"name": f"zh-docs/{t.name}", "description": t.description, "keys": t.keys, "layouts": list(t.layouts),
+            "generator": "scripts/make_zh_docs.py", "seed": seed}  # fmt: skip
+    tags = functools.partial(example_tags, t, seed, count) if examples else None
+    write_dataset(out / t.name, t.keys, functools.partial(render, t, seed), ext, count, tags, meta)
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run_cli(
-        argv,
-        description=__doc__.split("\n\n")[0],
-        kinds=TYPES,
-        generate=generate,
-        count=DEFAULT_COUNT,
-        out=DEFAULT_OUT,
-        seed=DEFAULT_SEED,
-        noun="type",
-        written=f"documents and {N_EXAMPLES} examples",
-        check_examples=True,
-    )
+    written = f"documents and {N_EXAMPLES} examples"
+    return run_cli(argv, description=__doc__.split("\n\n")[0], kinds=TYPES, generate=generate, count=DEFAULT_COUNT,
+                   out=DEFAULT_OUT, seed=DEFAULT_SEED, noun="type", written=written, check_examples=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ Pillow and numpy; the same seed gives byte-identical files. Needs Pillow and num
 from __future__ import annotations
 
 import datetime
-import json
 import random
 import sys
 from collections.abc import Callable
@@ -43,7 +42,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the shared drawing module next to this script
-from zh_render import REPO_ROOT, fitted, font, money, name, photograph, rand_amount, run_cli, save_image, text_width
+import zh_render
+from zh_render import REPO_ROOT, fitted, font, money, name, photograph, rand_amount, run_cli, text_width
 
 DEFAULT_OUT = REPO_ROOT / "benchmarks" / "datasets" / "zh-kie"
 DEFAULT_SEED = 20260318
@@ -554,29 +554,12 @@ def example_specs(subset: Subset, seed: int, taken: list[Spec]) -> list[tuple[st
 
     Returns (rng tag, spec) pairs; the tag re-creates the spec's random stream for rendering.
     """
-    seen: dict[str, set[str]] = {k: {s["values"][k] for s in taken if s["values"][k] is not None} for k in subset.keys}
-    chosen: list[tuple[str, Spec]] = []
-    for n in range(N_EXAMPLES):
-        best: tuple[int, str, Spec] | None = None
-        for attempt in range(200):
-            tag = f"example-{n}-{attempt}"
-            spec = subset.spec(doc_rng(seed, subset.name, tag))
-            vals = spec["values"]
-            nulls = sum(vals[k] is None for k in subset.keys)
-            # The first examples are complete; the last one shows exactly one null answer.
-            if nulls != (1 if n == N_EXAMPLES - 1 else 0):
-                continue
-            overlap = sum(vals[k] is not None and vals[k] in seen[k] for k in subset.keys)
-            if best is None or overlap < best[0]:
-                best = (overlap, tag, spec)
-            if overlap == 0:
-                break
-        assert best is not None
-        chosen.append((best[1], best[2]))
-        for k in subset.keys:
-            if best[2]["values"][k] is not None:
-                seen[k].add(best[2]["values"][k])
-    return chosen
+
+    def fits(n: int, spec: Spec) -> bool:  # the first examples are complete, the last shows one null answer
+        return sum(spec["values"][k] is None for k in subset.keys) == (1 if n == N_EXAMPLES - 1 else 0)
+
+    spec_of = lambda tag: subset.spec(doc_rng(seed, subset.name, tag))  # noqa: E731
+    return zh_render.pick_examples(subset.keys, taken, spec_of, fits, N_EXAMPLES, attempts=200)
 
 
 def render(subset: Subset, seed: int, tag: str) -> tuple[Spec, Image.Image]:
@@ -585,42 +568,18 @@ def render(subset: Subset, seed: int, tag: str) -> tuple[Spec, Image.Image]:
     return spec, subset.render(spec, r)
 
 
-def labels_json(subset: Subset, values: dict[str, str | None]) -> str:
-    return json.dumps({k: values[k] for k in subset.keys}, ensure_ascii=False, indent=2) + "\n"
-
-
 def generate(subset: Subset, out: Path, seed: int, count: int, examples: bool = True) -> None:
     """Write ``count`` documents (and, with ``examples``, the examples and dataset.json) under ``out/<subset>``."""
-    root = out / subset.name
-    for sub in ("images", "labels", "examples"):
-        (root / sub).mkdir(parents=True, exist_ok=True)
-    for i in range(count):
-        doc_id = f"{subset.name}-{i:03d}"
-        spec, image = render(subset, seed, f"{i:03d}")
-        save_image(image, root / "images" / f"{doc_id}.{subset.ext}")
-        (root / "labels" / f"{doc_id}.json").write_text(labels_json(subset, spec["values"]), encoding="utf-8")
-    if not examples:
-        return
-    records = []
-    # Examples avoid the values of the full default set, whatever ``count`` is.
-    for n, (tag, _) in enumerate(example_specs(subset, seed, eval_specs(subset, seed, max(count, DEFAULT_COUNT)))):
-        spec, image = render(subset, seed, tag)
-        file = f"example-{n + 1}.{subset.ext}"
-        save_image(image, root / "examples" / file)
-        records.append({"image": f"examples/{file}", "values": {k: spec["values"][k] for k in subset.keys}})
-    (root / "examples.jsonl").write_text(
-        "".join(json.dumps(rec, ensure_ascii=False) + "\n" for rec in records), encoding="utf-8"
+
+    def tags() -> list[str]:  # examples avoid the values of the full default set, whatever ``count`` is
+        return [tag for tag, _ in example_specs(subset, seed, eval_specs(subset, seed, max(count, DEFAULT_COUNT)))]
+
+    meta = {"name": f"zh-kie/{subset.name}", "description": subset.description, "keys": subset.keys,
+            "generator": "scripts/make_zh_eval.py", "seed": seed}  # fmt: skip
+    draw = lambda tag: render(subset, seed, tag)  # noqa: E731
+    zh_render.write_dataset(
+        out / subset.name, subset.keys, draw, lambda _: subset.ext, count, tags if examples else None, meta
     )
-    meta = {
-        "name": f"zh-kie/{subset.name}",
-        "description": subset.description,
-        "keys": subset.keys,
-        "examples": "examples.jsonl",
-        "generator": "scripts/make_zh_eval.py",
-        "seed": seed,
-        "count": max(count, 0),
-    }
-    (root / "dataset.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""Batch workers (issue 13): threads and processes keep every guarantee; Ctrl-C ends within 2 s."""
+"""Batch workers (issue 13): threads and processes keep every guarantee; Ctrl-C ends within 2 s in both modes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -133,46 +134,104 @@ def test_chain_spec_is_picklable_with_examples_and_rebuilds_them(tmp_path):
 
 SLOW_CLI = textwrap.dedent(
     """
-    import sys, time
+    import os, sys, time
     from pathlib import Path
     from langchain_core.runnables import RunnableLambda
-    import ocr_kie.chain
+    import ocr_kie.chain, ocr_kie.ocr
 
     def slow(source):
-        if Path(source).stem != "0":
+        if Path(source).stem != "0" and not os.environ.get("SLOW_CLI_FAST"):
             time.sleep(60)  # a call in flight that nothing can cancel (llama.cpp, a hung server)
         return {"total": "1"}
 
+    # At module level: spawned worker processes import this file (as __mp_main__) and get the fakes too.
     ocr_kie.chain.build_chain = lambda **kwargs: RunnableLambda(slow)
-    from ocr_kie.cli import main
-    sys.exit(main(sys.argv[1:]))
+    ocr_kie.ocr.get_engine = lambda *args, **kwargs: None  # a worker's ChainSpec(threads=...) asks for one
+
+    if __name__ == "__main__":
+        from ocr_kie.cli import main
+        sys.exit(main(sys.argv[1:]))
     """
 )
 
 
-@pytest.mark.parametrize("extra", [["--workers", "3"], ["--workers", "3", "--llm", "openai:m"]])
-def test_ctrl_c_with_calls_in_flight_ends_within_2_s_and_leaves_a_valid_file(tmp_path, extra):
+def _slow_cli(tmp_path: Path, extra: list[str]) -> tuple[list[str], Path, list[str], dict[str, str]]:
+    """(documents, results file, command, environment) of an ``extract`` whose documents but "0" hang."""
     paths = documents(tmp_path / "docs", 6, every_bad=100)
     out = tmp_path / "out.jsonl"
     script = tmp_path / "slow_cli.py"
     script.write_text(SLOW_CLI, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env.pop("SLOW_CLI_FAST", None)
     cmd = [sys.executable, str(script), "extract", *paths, "--keys", "total", "-o", str(out), "--quiet", *extra]
-    process = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
+    return paths, out, cmd, env
+
+
+def _interrupt_after_the_first_record(process: subprocess.Popen, out: Path, send: Callable[[], None]) -> float:
+    """Wait for the first record, let the other calls hang a moment, ``send`` the SIGINT; seconds to exit."""
+    deadline = time.monotonic() + 180
     while (not out.exists() or not out.read_text()) and time.monotonic() < deadline:
         assert process.poll() is None, process.stderr.read()
         time.sleep(0.05)
     time.sleep(0.3)  # the other calls are in flight, sleeping
     start = time.monotonic()
-    process.send_signal(signal.SIGINT)
+    send()
     code = process.wait(timeout=30)
     took = time.monotonic() - start
     err = process.stderr.read()
     assert code == 130, err
     assert took < 2.0, f"took {took:.1f} s to stop"
-    assert "interrupted after 1 of 6 documents" in err and "Traceback" not in err
+    assert "interrupted after 1 of 6 documents" in err and "Traceback" not in err, err
+    return start
+
+
+@pytest.mark.parametrize("extra", [["--workers", "3"], ["--workers", "3", "--llm", "openai:m"]])
+def test_ctrl_c_with_calls_in_flight_ends_within_2_s_and_leaves_a_valid_file(tmp_path, extra):
+    paths, out, cmd, env = _slow_cli(tmp_path, extra)
+    process = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
+    _interrupt_after_the_first_record(process, out, lambda: process.send_signal(signal.SIGINT))
     assert list(records(out)) == [paths[0]]
+
+
+def _session(sid: int) -> list[int]:
+    """The processes of session ``sid`` that are still running (zombies excluded)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the session's processes from /proc")
+@pytest.mark.parametrize("to_group", [False, True], ids=["sigint-to-the-cli", "sigint-to-the-process-group"])
+def test_ctrl_c_in_process_mode_ends_within_2_s_leaves_a_valid_file_and_a_resumed_run_completes(tmp_path, to_group):
+    paths, out, cmd, env = _slow_cli(tmp_path, ["--processes", "2", "--workers", "2"])
+    # A session of its own: Ctrl-C in a terminal signals the whole foreground group (the workers too).
+    process = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+    def ctrl_c() -> None:
+        assert len(_session(process.pid)) >= 3, "the CLI and its two worker processes"
+        if to_group:
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.send_signal(signal.SIGINT)
+
+    start = _interrupt_after_the_first_record(process, out, ctrl_c)
+    while _session(process.pid) and time.monotonic() - start < 2.0:
+        time.sleep(0.05)
+    assert not _session(process.pid), "worker processes outlived the CLI by more than 2 s"
+    assert out.read_text(encoding="utf-8").endswith("\n")  # no partial line
+    assert list(records(out)) == [paths[0]]  # every line valid JSON, no document twice
+    # The same command again resumes: the five documents not done, each once.
+    again = subprocess.run(cmd, env={**env, "SLOW_CLI_FAST": "1"}, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    done = records(out)
+    assert sorted(done) == sorted(paths)
+    assert all(r["values"] == {"total": "1"} for r in done.values())
 
 
 @pytest.mark.model
