@@ -53,11 +53,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from ocr_kie.errors import (
+    BatchInterrupted,
     LlmConfigError,
     MissingDependencyError,
     ModelFilesNotFoundError,
-    OcrKieError,
     ResultEncodeError,
+    ResultsFileError,
 )
 from ocr_kie.images import Source, expand_sources, source_name
 from ocr_kie.jsonout import dumps as strict_dumps
@@ -80,18 +81,6 @@ __all__ = [
 #: Errors that would fail every document the same way (configuration, not the document): the
 #: batch stops and raises them instead of writing one error record per document.
 FATAL_ERRORS: tuple[type[BaseException], ...] = (MissingDependencyError, LlmConfigError, ModelFilesNotFoundError)
-
-
-class ResultsFileError(OcrKieError, ValueError):
-    """The results file cannot be written, or holds something that is not a results record.
-
-    Attributes:
-        path: The results file.
-    """
-
-    def __init__(self, message: str, *, path: str) -> None:
-        self.path = path
-        super().__init__(f"{path}: {message}")
 
 
 @dataclass
@@ -132,18 +121,6 @@ class BatchSummary:
     def ok(self) -> bool:
         """Every document has values."""
         return self.failed == 0 and self.remaining == 0
-
-
-class BatchInterrupted(KeyboardInterrupt):
-    """Ctrl-C during :func:`run_batch`: the results file is valid and resumable.
-
-    Attributes:
-        summary: What was done before the interruption.
-    """
-
-    def __init__(self, summary: BatchSummary) -> None:
-        self.summary = summary
-        super().__init__(f"interrupted after {summary.done} of {summary.total} documents")
 
 
 # ------------------------------------------------------------------------------------ records
