@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ocr_kie.batch import BatchSummary, run_batch
     from ocr_kie.cache import OcrCache
-    from ocr_kie.chain import build_chain
+    from ocr_kie.chain import ExtractionConfig, build_chain
     from ocr_kie.decoding import GroundedOptions
     from ocr_kie.errors import (
         BatchInterrupted,
@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from ocr_kie.loader import LoadFailure, PPOCRLoader
     from ocr_kie.ocr import OcrEngine, OcrLine, OcrPage, create_engine, get_engine
     from ocr_kie.parser import KieOutputParser
+    from ocr_kie.result import ExtractionResult, FieldResult
 
 try:
     __version__ = version("ocr-kie")
@@ -75,7 +76,10 @@ _LAZY: dict[str, str] = {
     "Evidence": "ocr_kie.grounding",
     "Example": "ocr_kie.examples",
     "ExampleError": "ocr_kie.errors",
+    "ExtractionConfig": "ocr_kie.chain",
     "ExtractionParseError": "ocr_kie.errors",
+    "ExtractionResult": "ocr_kie.result",
+    "FieldResult": "ocr_kie.result",
     "GroundedOptions": "ocr_kie.decoding",
     "ImageTooLargeError": "ocr_kie.errors",
     "InputError": "ocr_kie.errors",
@@ -126,7 +130,10 @@ __all__ = [
     "Evidence",
     "Example",
     "ExampleError",
+    "ExtractionConfig",
     "ExtractionParseError",
+    "ExtractionResult",
+    "FieldResult",
     "GroundedOptions",
     "ImageTooLargeError",
     "InputError",

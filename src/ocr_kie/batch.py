@@ -5,8 +5,8 @@ Each document becomes one record, written as one line and flushed as soon as it 
     {"source": "/data/a.png", "values": {"total": "9.90", ...}}
     {"source": "/data/b.png", "error": {"type": "InvalidImageError", "message": "/data/b.png: not an image"}}
 
-With ``return_details=True`` chains the record is ``{"source": ..., **details}`` (``values``,
-``evidence``, ``usage`` …).
+With ``return_details=True`` chains the record is ``{"source": ..., **result.model_dump()}`` of
+the :class:`~ocr_kie.result.ExtractionResult` (``values``, ``evidence``, ``usage`` …).
 
 **Every record is strict JSON** (valid UTF-8, no ``NaN``/``Infinity``; see :mod:`ocr_kie.jsonout`):
 a file name that is not valid UTF-8 is written with its bad bytes as ``\\xNN`` (in ``"source"``
@@ -63,6 +63,7 @@ from ocr_kie.errors import (
 from ocr_kie.images import Source, expand_sources, source_name
 from ocr_kie.jsonout import dumps as strict_dumps
 from ocr_kie.jsonout import printable
+from ocr_kie.result import ExtractionResult
 from ocr_kie.secrets import redact_data
 
 logger = logging.getLogger(__name__)
@@ -431,6 +432,8 @@ def _record(key: str, outcome: Any) -> tuple[dict[str, Any], BaseException | Non
     """The document's record, always writable (one that cannot be written becomes its error record), and its error."""
     if isinstance(outcome, BaseException):
         return error_record(key, outcome), outcome
+    if isinstance(outcome, ExtractionResult):  # return_details=True
+        outcome = outcome.model_dump()
     if isinstance(outcome, dict) and isinstance(outcome.get("values"), dict):
         record = {"source": key, **outcome}
     elif isinstance(outcome, dict):

@@ -51,6 +51,7 @@ from ocr_kie.loader import PPOCRLoader
 from ocr_kie.ocr import OcrEngine, get_engine
 from ocr_kie.parser import DEFAULT_MAX_REPLY_CHARS, ExtractionParseError, KieOutputParser, schema_from_spec
 from ocr_kie.profiles import KeyProfile, learn_profiles
+from ocr_kie.result import ExtractionResult, FieldResult, Timings, Usage
 from ocr_kie.prompts import SYSTEM_PROMPT, as_messages, build_prompt, document_turns, example_turn_group
 
 logger = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ PROMPT_MARGIN = 64
 _SOURCE_KEYS = ("image", "source", "path", "file")
 
 Strategy = Literal["auto", "fewshot", "grounded"]
+#: What the chain returns: the values, or with ``return_details=True`` the typed result.
+Output = dict[str, Any] | ExtractionResult
 
 
 class ExtractionConfig(BaseModel):
@@ -129,7 +132,7 @@ class KieExtractor:
             else None
         )
 
-    def as_runnable(self) -> Runnable[Any, dict[str, Any]]:
+    def as_runnable(self) -> Runnable[Any, Output]:
         """The pipeline as a LangChain Runnable: ``ocr`` then ``extract``."""
         chain = RunnableLambda(self.documents, name="ocr") | RunnableLambda(
             self.extract, afunc=self.aextract, name="extract"
@@ -280,7 +283,7 @@ class KieExtractor:
 
     # -- LLM + parser with re-asks ---------------------------------------------------------------
 
-    def extract(self, state: dict[str, Any], config: RunnableConfig | None = None) -> dict[str, Any]:
+    def extract(self, state: dict[str, Any], config: RunnableConfig | None = None) -> Output:
         """Prompt the LLM (re-asking on unusable replies) and ground the values."""
         if self.decoder is not None:
             return self.decode(state)
@@ -289,7 +292,7 @@ class KieExtractor:
             attempts.take(self.model.invoke(attempts.messages, config))
         return attempts.result()
 
-    async def aextract(self, state: dict[str, Any], config: RunnableConfig | None = None) -> dict[str, Any]:
+    async def aextract(self, state: dict[str, Any], config: RunnableConfig | None = None) -> Output:
         """Async :meth:`extract`."""
         if self.decoder is not None:
             return await run_in_executor(config, self.decode, state)
@@ -298,7 +301,7 @@ class KieExtractor:
             attempts.take(await self.model.ainvoke(attempts.messages, config))
         return attempts.result()
 
-    def decode(self, state: dict[str, Any]) -> dict[str, Any]:
+    def decode(self, state: dict[str, Any]) -> Output:
         """Grounded decoding on a local model: each value chosen among the page's candidates."""
         assert self.decoder is not None
         start = time.perf_counter()
@@ -321,7 +324,7 @@ class KieExtractor:
         *,
         choices: Mapping[str, FieldChoice] | None = None,
         candidates: Mapping[str, Sequence[ScoredCandidate]] | None = None,
-    ) -> dict[str, Any]:
+    ) -> Output:
         # Lines that read like instructions to the model are no evidence (prompt injection).
         docs = without_instructions(state["docs"])
         evidence = ground(values, docs)
@@ -349,26 +352,26 @@ class KieExtractor:
             for k in tokens:
                 tokens[k] += int((u or {}).get(k, 0) or 0)
         checks_failed = apply_checks(fields, run_checks(values, self.schema, self.config.checks))
-        return {
-            "values": values,
-            "evidence": {k: ev.model_dump() for k, ev in evidence.items()},
-            "fields": fields,
-            "checks_failed": checks_failed,
-            "ocr": ocr_summary(state["docs"]),
-            "shape_mismatch": sorted(k for k, fit in shapes.items() if fit < 0.5),
-            "example_warnings": list(self.example_warnings),
-            "strategy": self.strategy,
-            "dropped_ungrounded": dropped,
-            "dropped_copied": copied,
-            "rejected_not_candidates": rejected,
-            "reply": replies[-1],
-            "replies": replies,
-            "attempts": len(replies),
-            "usage": tokens,
-            "timings": {"ocr_seconds": state["ocr_seconds"], "llm_seconds": llm_seconds},
-            "pages": len(state["docs"]),
+        return ExtractionResult(
+            values=values,
+            evidence=evidence,
+            fields={k: FieldResult(**f) for k, f in fields.items()},
+            checks_failed=checks_failed,
+            ocr=ocr_summary(state["docs"]),
+            shape_mismatch=sorted(k for k, fit in shapes.items() if fit < 0.5),
+            example_warnings=list(self.example_warnings),
+            strategy=self.strategy,
+            dropped_ungrounded=dropped,
+            dropped_copied=copied,
+            rejected_not_candidates=rejected,
+            reply=replies[-1],
+            replies=replies,
+            attempts=len(replies),
+            usage=Usage(**tokens),
+            timings=Timings(ocr_seconds=state["ocr_seconds"], llm_seconds=llm_seconds),
+            pages=len(state["docs"]),
             **info,
-        }
+        )
 
 
 class _Attempts:
@@ -401,7 +404,7 @@ class _Attempts:
             said = text[: self.extractor.config.max_reply_chars]  # what was read of it goes back, not megabytes
             self.messages += [AIMessage(said), HumanMessage(self.extractor.parser.retry_message(e))]
 
-    def result(self) -> dict[str, Any]:
+    def result(self) -> Output:
         """The grounded values (or details), or the error carrying every reply."""
         if self.values is None:
             raise ExtractionParseError(
@@ -504,27 +507,33 @@ def build_chain(
     llm: BaseChatModel | str | None = None,
     ocr: OcrEngine | str | None = None,
     cache: OcrCache | bool = True,
-    max_retries: int = 2,
-    return_details: bool = False,
-    require_grounding: bool = False,
+    config: ExtractionConfig | None = None,
+    max_retries: int | None = None,
+    return_details: bool | None = None,
+    require_grounding: bool | None = None,
     example_budget: int | None = None,
     context_window: int | None = None,
     max_message_chars: int | None = None,
     max_tokens: int | None = None,
-    max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS,
-    system_prompt: str = SYSTEM_PROMPT,
-    relevance: Relevance = lexical_relevance,
-    strategy: Strategy = "auto",
+    max_reply_chars: int | None = None,
+    system_prompt: str | None = None,
+    relevance: Relevance | None = None,
+    strategy: Strategy | None = None,
     grounded: GroundedOptions | None = None,
-    checks: Checks | bool = True,
+    checks: Checks | bool | None = None,
     **llm_kwargs: Any,
-) -> Runnable[Any, dict[str, Any]]:
+) -> Runnable[Any, Output]:
     """Build the extraction chain: image in, ``{key: value or None}`` out.
 
     Example:
         >>> chain = build_chain(["可用额度", "账单日", "到期还款日"], examples="examples.jsonl")  # doctest: +SKIP
         >>> chain.invoke("screenshot.png")  # doctest: +SKIP
         {'可用额度': '12,000.00', '账单日': '每月5日', '到期还款日': None}
+        >>> settings = ExtractionConfig(max_retries=0, require_grounding=True)
+        >>> chain = build_chain(["total"], config=settings, return_details=True)  # doctest: +SKIP
+
+    The settings from ``max_retries`` to ``checks`` are those of :class:`ExtractionConfig`: give
+    them one by one, or as ``config=``; a keyword given (not None) overrides the config's value.
 
     Args:
         keys: The keys to extract (any language). Give this or ``schema``.
@@ -535,9 +544,11 @@ def build_chain(
             ``"llamacpp:<path.gguf>"``; None for the default (see :func:`ocr_kie.llms.resolve_llm`).
         ocr: An OCR engine or its registry name (default: the shared ``paddle`` engine).
         cache: Cache OCR by image content (True: in memory; or an :class:`OcrCache`, e.g. on disk).
-        max_retries: Re-asks after an unusable reply (the reply and its errors go back to the model).
-        return_details: Return ``{"values", "evidence", "reply", "usage", "timings", …}`` instead
-            of the plain dict.
+        config: The settings below as one :class:`ExtractionConfig` (the keywords override it).
+        max_retries: Re-asks after an unusable reply (the reply and its errors go back to the
+            model); default 2.
+        return_details: Return an :class:`~ocr_kie.result.ExtractionResult` (values, fields with
+            their evidence and confidence, replies, usage, timings) instead of the plain dict.
         require_grounding: Set values that cannot be found in the document to None (a guard
             against invented values and instructions hidden in the image's text).
         example_budget: Tokens for the example history; default: what the context window leaves.
@@ -567,34 +578,24 @@ def build_chain(
         A Runnable taking a path, bytes, PIL image, numpy array, Document, list of Documents, or
         a dict with an ``"image"`` key.
     """
+    given = {name: value for name, value in locals().items() if name in ExtractionConfig.model_fields}
     if (keys is None) == (schema is None):
         raise ValueError("give either keys=[...] or schema={...}")
     spec: Any = keys if keys is not None else schema
     if isinstance(examples, (str, os.PathLike)):
         examples = load_examples(examples)
-    tokens = max_tokens or default_max_tokens(schema_from_spec(spec))
-    config = ExtractionConfig(
-        max_retries=max_retries,
-        return_details=return_details,
-        require_grounding=require_grounding,
-        example_budget=example_budget,
-        context_window=context_window,
-        max_message_chars=max_message_chars,
-        max_tokens=tokens,
-        max_reply_chars=max_reply_chars,
-        system_prompt=system_prompt,
-        relevance=relevance,
-        strategy=strategy,
-        grounded=grounded or GroundedOptions(),
-        checks=checks,
-    )
+    settings = dict(config or ExtractionConfig())
+    settings.update({name: value for name, value in given.items() if value is not None})
+    if max_tokens is None and (config is None or "max_tokens" not in config.model_fields_set):
+        settings["max_tokens"] = default_max_tokens(schema_from_spec(spec))
+    options = ExtractionConfig(**settings)
     extractor = KieExtractor(
         spec,
         examples=examples,
-        llm=resolve_llm(llm, max_tokens=tokens, **llm_kwargs),
+        llm=resolve_llm(llm, max_tokens=options.max_tokens, **llm_kwargs),
         ocr=ocr,
         cache=OcrCache() if cache is True else (cache or None),
-        config=config,
+        config=options,
     )
     return extractor.as_runnable()
 

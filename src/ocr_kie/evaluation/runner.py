@@ -50,6 +50,7 @@ from ocr_kie.llms import resolve_llm
 from ocr_kie.loader import PPOCRLoader
 from ocr_kie.ocr import OcrEngine, get_engine
 from ocr_kie.parser import schema_from_spec
+from ocr_kie.result import ExtractionResult
 
 __all__ = ["evaluate"]
 
@@ -338,6 +339,8 @@ def _run_one(
     else:
         try:
             details = chain.invoke(pages)
+            if isinstance(details, ExtractionResult):  # read as the dict the result cache keeps
+                details = details.model_dump()
         except Exception as e:
             result.llm_seconds = time.perf_counter() - start
             result.fail("extraction", e)
