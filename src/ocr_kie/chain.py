@@ -49,10 +49,11 @@ from ocr_kie.images import source_name
 from ocr_kie.llms import LlamaCppChatModel, bind_schema, context_window, resolve_llm, token_counter, with_llm_errors
 from ocr_kie.loader import PPOCRLoader
 from ocr_kie.ocr import OcrEngine, get_engine
-from ocr_kie.parser import DEFAULT_MAX_REPLY_CHARS, ExtractionParseError, KieOutputParser, schema_from_spec
+from ocr_kie.parser import DEFAULT_MAX_REPLY_CHARS, ExtractionParseError, KieOutputParser
 from ocr_kie.profiles import KeyProfile, learn_profiles
-from ocr_kie.result import ExtractionResult, FieldResult, Timings, Usage
 from ocr_kie.prompts import SYSTEM_PROMPT, as_messages, build_prompt, document_turns, example_turn_group
+from ocr_kie.result import ExtractionResult, FieldResult, Timings, Usage
+from ocr_kie.schema import default_max_tokens, schema_from_spec
 
 logger = logging.getLogger(__name__)
 
@@ -598,11 +599,3 @@ def build_chain(
         config=options,
     )
     return extractor.as_runnable()
-
-
-def default_max_tokens(schema: Mapping[str, Any]) -> int:
-    """Enough answer tokens for the keys: about 48 per scalar key, 256 per list, at least 128."""
-    total = 16
-    for prop in schema["properties"].values():
-        total += 256 if isinstance(prop, Mapping) and prop.get("type") == "array" else 48
-    return max(total, 128)

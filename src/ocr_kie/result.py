@@ -50,7 +50,7 @@ class _Readable(BaseModel):
 
     def get(self, name: str, default: Any = None) -> Any:
         """``self[name]``, or ``default`` when the result has no such entry."""
-        return self[name] if name in self else default
+        return self[name] if name in self else default  # noqa: SIM401 - this is get()
 
     def keys(self) -> KeysView[str]:
         """The names of the dump's entries (so ``{**result}`` and ``dict(result.items())`` work)."""

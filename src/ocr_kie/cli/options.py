@@ -232,7 +232,7 @@ def _env_keys() -> list[str]:
 
 
 def _load_schema(path: str) -> dict[str, Any]:
-    from ocr_kie.parser import check_schema
+    from ocr_kie.schema import check_schema
 
     try:
         text = Path(path).read_text(encoding="utf-8")

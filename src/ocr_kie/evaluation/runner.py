@@ -49,8 +49,8 @@ from ocr_kie.examples import Example, load_examples
 from ocr_kie.llms import resolve_llm
 from ocr_kie.loader import PPOCRLoader
 from ocr_kie.ocr import OcrEngine, get_engine
-from ocr_kie.parser import schema_from_spec
 from ocr_kie.result import ExtractionResult
+from ocr_kie.schema import schema_from_spec
 
 __all__ = ["evaluate"]
 
@@ -255,6 +255,7 @@ _PROMPT_MODULES = (
     "ocr_kie.examples",
     "ocr_kie.grounding",
     "ocr_kie.parser",
+    "ocr_kie.schema",
     "ocr_kie.llms",
 )
 #: What the result cache keeps of the chain's details.
