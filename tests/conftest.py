@@ -38,6 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.pluginmanager.has_plugin("ocr_kie_model_guard"):
         config.pluginmanager.register(model_guard, "ocr_kie_model_guard")
 
+
 def squash(text: str) -> str:
     """Whitespace removed, full-width unified: PP-OCR drops spaces, so compare without them."""
     return "".join(unicodedata.normalize("NFKC", text).split())

@@ -115,7 +115,9 @@ _MODEL_PACKAGES = frozenset({"paddle", "paddleocr", "paddlex", "llama_cpp", "rap
 def _runs_a_model(item: pytest.Item) -> bool:
     module = Path(str(item.fspath)).stem
     name = getattr(item, "originalname", item.name)
-    return bool(MODEL_FIXTURES & set(getattr(item, "fixturenames", ()))) or module in MODEL_MODULES or name in MODEL_TESTS
+    return (
+        bool(MODEL_FIXTURES & set(getattr(item, "fixturenames", ()))) or module in MODEL_MODULES or name in MODEL_TESTS
+    )
 
 
 def _is_slow(item: pytest.Item) -> bool:

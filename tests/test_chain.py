@@ -331,7 +331,10 @@ GOLDEN_EXAMPLES = [
 #: dict the chain returned for it before the result was typed (timings blanked).
 GOLDEN_CASES = {
     "fewshot": (
-        ["not json", '{"可用额度": "12,000.00", "账单日": "每月5日", "卡号": "****1234", "到期还款日": "2026年02月30日"}'],
+        [
+            "not json",
+            '{"可用额度": "12,000.00", "账单日": "每月5日", "卡号": "****1234", "到期还款日": "2026年02月30日"}',
+        ],
         {"strategy": "fewshot"},
     ),
     "grounded_api": (['{"可用额度": "12,000.00", "账单日": "每月9日", "卡号": null}'], {"strategy": "grounded"}),
@@ -351,7 +354,12 @@ def test_the_typed_result_dumps_to_the_details_dict_of_before(case):
     replies, settings = GOLDEN_CASES[case]
     model = ScriptedChatModel(replies=replies)
     chain = build_chain(
-        GOLDEN_KEYS, examples=GOLDEN_EXAMPLES, llm=model, ocr=FakeOcrEngine(GOLDEN_SCREEN), return_details=True, **settings
+        GOLDEN_KEYS,
+        examples=GOLDEN_EXAMPLES,
+        llm=model,
+        ocr=FakeOcrEngine(GOLDEN_SCREEN),
+        return_details=True,
+        **settings,
     )
     result = chain.invoke({"image": np.full((200, 400, 3), 255, np.uint8)})
     assert isinstance(result, ExtractionResult) and all(isinstance(f, FieldResult) for f in result.fields.values())
@@ -405,8 +413,9 @@ def test_build_chain_takes_a_config_and_keywords_override_it():
     # Both forms build the same settings; max_tokens is derived from the keys unless given.
     by_keywords = chain_with([ANSWER], max_retries=0, return_details=True, require_grounding=True, strategy="fewshot")
     by_config = chain_with([ANSWER], config=settings)
-    assert by_keywords[0].invoke(FIXTURES / "screenshot_zh.png").values == by_config[0].invoke(
-        FIXTURES / "screenshot_zh.png"
-    ).values
+    assert (
+        by_keywords[0].invoke(FIXTURES / "screenshot_zh.png").values
+        == by_config[0].invoke(FIXTURES / "screenshot_zh.png").values
+    )
     with pytest.raises(ValueError):
         chain_with([ANSWER], config=settings, max_retries=-1)

@@ -109,12 +109,23 @@ def test_importing_ocr_kie_is_light_and_sets_nothing_in_the_environment():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     seen = json.loads(out)
     assert seen["changed"] == []
-    heavy = ("paddle", "paddleocr", "paddlex", "rapidocr_onnxruntime", "llama_cpp", "ocr_kie.evaluation", "ocr_kie.batch")
+    heavy = (
+        "paddle",
+        "paddleocr",
+        "paddlex",
+        "rapidocr_onnxruntime",
+        "llama_cpp",
+        "ocr_kie.evaluation",
+        "ocr_kie.batch",
+    )
     loaded = [m for m in seen["modules"] if m.split(".")[0] in heavy or m.startswith(heavy)]
     assert loaded == [], loaded
     # ... and a name still loads when it is used.
     code = "import sys, ocr_kie; ocr_kie.run_batch; print('ocr_kie.batch' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "True"
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+        == "True"
+    )
 
 
 def test_an_unknown_name_is_an_attribute_error():
@@ -153,7 +164,9 @@ def test_every_error_class_lives_in_errors_and_is_exported():
         assert getattr(ocr_kie, cls.__name__) is cls and cls.__name__ in ocr_kie.__all__, cls.__name__
     errors_defined = {n for n, v in vars(errors).items() if inspect.isclass(v) and v.__module__ == "ocr_kie.errors"}
     assert {n for n in errors_defined if not n.startswith("_")} == set(errors.__all__)
-    assert ocr_kie.BatchInterrupted is errors.BatchInterrupted and issubclass(errors.BatchInterrupted, KeyboardInterrupt)
+    assert ocr_kie.BatchInterrupted is errors.BatchInterrupted and issubclass(
+        errors.BatchInterrupted, KeyboardInterrupt
+    )
 
 
 def test_old_import_paths_of_moved_errors_still_work():

@@ -44,7 +44,7 @@ from ocr_kie.decoding import (
 )
 from ocr_kie.errors import EmptyInputError, ExampleError, InvalidImageError, NoTextError
 from ocr_kie.examples import BudgetedExampleSelector, Example, Relevance, lexical_relevance, load_examples
-from ocr_kie.grounding import drop_ungrounded, ground, without_instructions
+from ocr_kie.grounding import Evidence, drop_ungrounded, ground, without_instructions
 from ocr_kie.images import source_name
 from ocr_kie.llms import LlamaCppChatModel, bind_schema, context_window, resolve_llm, token_counter, with_llm_errors
 from ocr_kie.loader import PPOCRLoader
@@ -242,7 +242,10 @@ class KieExtractor:
 
     def shortlist(self, docs: list[Document]) -> tuple[dict[str, list[ScoredCandidate]], dict[str, float]]:
         """Each key's candidates ranked by its profile, and null's prior per key (see :func:`shortlist`)."""
-        return shortlist(without_instructions(docs), self.schema, self.config.grounded, self.profiles)
+        return self._shortlist(without_instructions(docs))
+
+    def _shortlist(self, evidence_docs: list[Document]) -> tuple[dict[str, list[ScoredCandidate]], dict[str, float]]:
+        return shortlist(evidence_docs, self.schema, self.config.grounded, self.profiles)
 
     def messages(
         self, docs: list[Document], candidates: Mapping[str, Sequence[ScoredCandidate]] | None = None
@@ -306,15 +309,15 @@ class KieExtractor:
         """Grounded decoding on a local model: each value chosen among the page's candidates."""
         assert self.decoder is not None
         start = time.perf_counter()
-        candidates, nulls = self.shortlist(state["docs"])
+        candidates, nulls = self._shortlist(evidence_pages(state))
         messages, info = self.messages(state["docs"], candidates if self.config.grounded.show_candidates else None)
         values, choices, out = self.decoder.decode(messages, candidates, nulls)
         usage = {"input_tokens": out["input_tokens"], "output_tokens": out["output_tokens"]}
         info = {**info, "evaluated_tokens": out["evaluated_tokens"]}
         seconds = time.perf_counter() - start
-        return self._finish(values, state, [out["reply"]], [usage], seconds, info, choices=choices)
+        return self.finish(values, state, [out["reply"]], [usage], seconds, info, choices=choices)
 
-    def _finish(
+    def finish(
         self,
         values: dict,
         state: dict,
@@ -326,17 +329,31 @@ class KieExtractor:
         choices: Mapping[str, FieldChoice] | None = None,
         candidates: Mapping[str, Sequence[ScoredCandidate]] | None = None,
     ) -> Output:
+        """The parsed values of a document, checked and grounded: the values or the typed result.
+
+        The last step of :meth:`extract` and :meth:`decode` (and of the re-ask loop).
+
+        Args:
+            values: The parsed (or decoded) values.
+            state: The document's state from :meth:`documents`.
+            replies: Every reply of the model, oldest first.
+            usage: Each reply's ``usage_metadata``.
+            llm_seconds: The time spent with the model.
+            info: What went into the prompt (examples used, budget, context window …).
+            choices: Grounded decoding's choice per key.
+            candidates: The candidates an API model was offered (its answer must be one of them).
+        """
         # Lines that read like instructions to the model are no evidence (prompt injection).
-        docs = without_instructions(state["docs"])
+        docs = evidence_pages(state)
         evidence = ground(values, docs)
         # A value an example shows but the document does not hold was copied, not read.
         copied = copied_from_examples(values, [ex.values for ex in self.examples], evidence)
         rejected: list[str] = []
+        answered = values
         if candidates is not None:  # an API model offered candidates: its answer must be one of them
             values, rejected = check_against_candidates(values, candidates, evidence)
         values = {k: (None if k in copied else v) for k, v in values.items()}
-        if copied or rejected:
-            evidence = ground(values, docs)
+        evidence = _nulled_evidence(evidence, answered, values, [*copied, *rejected], docs)
         dropped: list[str] = []
         if self.config.require_grounding:
             values, dropped = drop_ungrounded(values, evidence)
@@ -381,7 +398,8 @@ class _Attempts:
     def __init__(self, extractor: KieExtractor, state: dict[str, Any]) -> None:
         self.extractor = extractor
         self.state = state
-        self.candidates = extractor.candidates(state["docs"]) if extractor.strategy == "grounded" else None
+        grounded = extractor.strategy == "grounded"
+        self.candidates = extractor._shortlist(evidence_pages(state))[0] if grounded else None
         self.messages, self.info = extractor.messages(state["docs"], self.candidates)
         self.replies: list[str] = []
         self.errors: list[str] = []
@@ -417,7 +435,7 @@ class _Attempts:
                 replies=self.replies,
             )
         seconds = time.perf_counter() - self.start
-        return self.extractor._finish(
+        return self.extractor.finish(
             self.values, self.state, self.replies, self.usage, seconds, self.info, candidates=self.candidates
         )
 
@@ -454,6 +472,44 @@ def _fields(
             "alternatives": [],
         }
     return fields
+
+
+def evidence_pages(state: dict[str, Any]) -> list[Document]:
+    """The document's pages without the lines that read like instructions to the model, made once.
+
+    Such lines are no evidence and offer no candidates (prompt injection); the candidates and the
+    grounding of one document both read these pages.
+    """
+    if "evidence_docs" not in state:
+        state["evidence_docs"] = without_instructions(state["docs"])
+    return state["evidence_docs"]
+
+
+def _nulled_evidence(
+    evidence: dict[str, Evidence],
+    answered: Mapping[str, Any],
+    values: Mapping[str, Any],
+    nulled: Sequence[str],
+    docs: Sequence[Document],
+) -> dict[str, Evidence]:
+    """The evidence after the ``nulled`` keys were set to None (copied from an example, not a candidate).
+
+    Grounding is per value, so a nulled scalar's evidence is that of None, in its place; only a
+    nulled list, object or boolean (whose evidence has other paths) has the values grounded again.
+    """
+    changed = [k for k in dict.fromkeys(nulled) if answered.get(k) is not None]
+    if not changed:
+        return evidence
+    regrounded = any(
+        values.get(k) is not None or isinstance(answered.get(k), (Mapping, list, tuple, bool)) or k not in evidence
+        for k in changed
+    ) or any(values[k] != answered.get(k) for k in values if k not in changed)
+    if regrounded:
+        return ground(values, docs)
+    out = dict(evidence)
+    for key in changed:
+        out[key] = Evidence(key=key, value=None)
+    return out
 
 
 def ocr_summary(docs: Sequence[Document]) -> list[dict[str, Any]]:
