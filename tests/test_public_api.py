@@ -181,3 +181,50 @@ def test_old_import_paths_of_moved_errors_still_work():
         errors.UsageError,
         errors.ReviewInputError,
     )
+
+
+def _module_imports() -> dict[str, set[str]]:
+    """Each ocr_kie module's imports of other ocr_kie modules when it is imported (not in functions)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(ocr_kie.__file__).parent
+    names = {
+        ".".join(("ocr_kie", *p.relative_to(root).with_suffix("").parts)).removesuffix(".__init__")
+        for p in root.rglob("*.py")
+    }
+    graph: dict[str, set[str]] = {}
+    for path in root.rglob("*.py"):
+        name = ".".join(("ocr_kie", *path.relative_to(root).with_suffix("").parts)).removesuffix(".__init__")
+        targets: set[str] = set()
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:  # top level only
+            if isinstance(node, ast.Import):
+                targets.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    sub = f"{node.module}.{alias.name}"
+                    targets.add(sub if sub in names else node.module)
+        # A submodule's import of its own package is no edge: the package is being imported already.
+        graph[name] = {t for t in targets if t in names and t != name and not name.startswith(t + ".")}
+    return graph
+
+
+def test_no_import_cycle_between_the_modules():
+    graph = _module_imports()
+    assert "ocr_kie.ocr.types" in graph["ocr_kie.ocr.layout"] and "ocr_kie.ocr.layout" in graph["ocr_kie.ocr.base"]
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                cycles.append([*stack[stack.index(nxt) :], nxt])
+            elif nxt not in state:
+                visit(nxt, [*stack, nxt])
+        state[node] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []
