@@ -8,6 +8,12 @@ llama.cpp models and few-shot for the others.
 Every stage is a LangChain Runnable, so the chain supports ``invoke``/``batch``/``ainvoke``/
 ``abatch`` (batch concurrency through ``config={"max_concurrency": N}``), composes with ``|`` and
 becomes an agent tool with ``chain.as_tool(...)``.
+
+Why this module is over 500 lines: it is the one place the steps meet (OCR, examples, prompt,
+strategy, finishing: grounding, the guards and the typed result), with ``build_chain``'s
+documented arguments; the steps themselves live in their own modules (the re-ask loop in
+:mod:`ocr_kie.fewshot`, the result in :mod:`ocr_kie.result`, see docs/design.md). Splitting it
+into a ``pipeline/`` package waits until the grounding and page work that edits it has landed.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from typing import Any, Literal
 
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, SystemMessage
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 from langchain_core.runnables.config import run_in_executor
@@ -44,12 +50,13 @@ from ocr_kie.decoding import (
 )
 from ocr_kie.errors import EmptyInputError, ExampleError, InvalidImageError, NoTextError
 from ocr_kie.examples import BudgetedExampleSelector, Example, Relevance, lexical_relevance, load_examples
+from ocr_kie.fewshot import Attempts
 from ocr_kie.grounding import Evidence, drop_ungrounded, ground, without_instructions
 from ocr_kie.images import source_name
 from ocr_kie.llms import LlamaCppChatModel, bind_schema, context_window, resolve_llm, token_counter, with_llm_errors
 from ocr_kie.loader import PPOCRLoader
 from ocr_kie.ocr import OcrEngine, get_engine
-from ocr_kie.parser import DEFAULT_MAX_REPLY_CHARS, ExtractionParseError, KieOutputParser
+from ocr_kie.parser import DEFAULT_MAX_REPLY_CHARS, KieOutputParser
 from ocr_kie.profiles import KeyProfile, learn_profiles
 from ocr_kie.prompts import SYSTEM_PROMPT, as_messages, build_prompt, document_turns, example_turn_group
 from ocr_kie.result import ExtractionResult, FieldResult, Timings, Usage
@@ -247,6 +254,10 @@ class KieExtractor:
     def _shortlist(self, evidence_docs: list[Document]) -> tuple[dict[str, list[ScoredCandidate]], dict[str, float]]:
         return shortlist(evidence_docs, self.schema, self.config.grounded, self.profiles)
 
+    def candidates_of(self, state: dict[str, Any]) -> dict[str, list[ScoredCandidate]]:
+        """:meth:`candidates` of a document's state (its pages without instruction-like lines, made once)."""
+        return self._shortlist(evidence_pages(state))[0]
+
     def messages(
         self, docs: list[Document], candidates: Mapping[str, Sequence[ScoredCandidate]] | None = None
     ) -> tuple[list[BaseMessage], dict[str, Any]]:
@@ -291,7 +302,7 @@ class KieExtractor:
         """Prompt the LLM (re-asking on unusable replies) and ground the values."""
         if self.decoder is not None:
             return self.decode(state)
-        attempts = _Attempts(self, state)
+        attempts = Attempts(self, state)
         while attempts.pending:
             attempts.take(self.model.invoke(attempts.messages, config))
         return attempts.result()
@@ -300,7 +311,7 @@ class KieExtractor:
         """Async :meth:`extract`."""
         if self.decoder is not None:
             return await run_in_executor(config, self.decode, state)
-        attempts = _Attempts(self, state)
+        attempts = Attempts(self, state)
         while attempts.pending:
             attempts.take(await self.model.ainvoke(attempts.messages, config))
         return attempts.result()
@@ -389,54 +400,6 @@ class KieExtractor:
             timings=Timings(ocr_seconds=state["ocr_seconds"], llm_seconds=llm_seconds),
             pages=len(state["docs"]),
             **info,
-        )
-
-
-class _Attempts:
-    """One extraction's conversation with the model: replies, re-asks, usage, the outcome."""
-
-    def __init__(self, extractor: KieExtractor, state: dict[str, Any]) -> None:
-        self.extractor = extractor
-        self.state = state
-        grounded = extractor.strategy == "grounded"
-        self.candidates = extractor._shortlist(evidence_pages(state))[0] if grounded else None
-        self.messages, self.info = extractor.messages(state["docs"], self.candidates)
-        self.replies: list[str] = []
-        self.errors: list[str] = []
-        self.usage: list[Any] = []
-        self.values: dict[str, Any] | None = None
-        self.start = time.perf_counter()
-
-    @property
-    def pending(self) -> bool:
-        return self.values is None and len(self.replies) <= self.extractor.config.max_retries
-
-    def take(self, reply: BaseMessage) -> None:
-        """Parse a reply; on failure, add it and its errors to the conversation as a re-ask."""
-        text = reply.content if isinstance(reply.content, str) else str(reply.content)
-        self.replies.append(text)
-        self.usage.append(getattr(reply, "usage_metadata", None))
-        try:
-            self.values = self.extractor.parser.parse(text)
-        except ExtractionParseError as e:
-            self.errors = e.errors
-            said = text[: self.extractor.config.max_reply_chars]  # what was read of it goes back, not megabytes
-            self.messages += [AIMessage(said), HumanMessage(self.extractor.parser.retry_message(e))]
-
-    def result(self) -> Output:
-        """The grounded values (or details), or the error carrying every reply."""
-        if self.values is None:
-            raise ExtractionParseError(
-                f"no valid answer after {len(self.replies)} attempts: {self.errors[0] if self.errors else 'unknown'}",
-                reply=self.replies[-1],
-                errors=self.errors,
-                keys=list(self.extractor.schema["properties"]),
-                attempts=len(self.replies),
-                replies=self.replies,
-            )
-        seconds = time.perf_counter() - self.start
-        return self.extractor.finish(
-            self.values, self.state, self.replies, self.usage, seconds, self.info, candidates=self.candidates
         )
 
 

@@ -39,6 +39,9 @@ Errors carry their context as attributes (the source, the page, …) besides the
 
 Every class is importable from here and from ``ocr_kie``; the modules that raise them
 (:mod:`ocr_kie.batch`, :mod:`ocr_kie.review`, :mod:`ocr_kie.cli.options`) re-export theirs.
+
+Why this module is over 500 lines: it is the whole tree in one place, by design (one file to read
+to know what can go wrong and what each error carries); it is all class definitions.
 """
 
 from __future__ import annotations

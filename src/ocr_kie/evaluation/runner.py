@@ -256,6 +256,7 @@ _PROMPT_MODULES = (
     "ocr_kie.grounding",
     "ocr_kie.parser",
     "ocr_kie.schema",
+    "ocr_kie.fewshot",
     "ocr_kie.llms",
 )
 #: What the result cache keeps of the chain's details.
