@@ -2,6 +2,10 @@
 
 Also the fresh-machine guard (``tests/file_guard.py``): a test that opens a file outside the repo,
 the Python installation, the installed packages, temp and cache dirs fails, naming the file.
+
+And the ``model`` marker (``tests/model_guard.py``): a test that runs the real PP-OCR or the real
+embedded LLM is marked ``model``, so ``pytest -m "not model"`` is the fast suite; an unmarked test
+that runs a real model fails, naming what it ran.
 """
 
 from __future__ import annotations
@@ -15,17 +19,24 @@ import pytest
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
+import model_guard
 from file_guard_plugin import (  # noqa: F401 - the fresh-machine guard's hooks, registered by being names here
     pytest_collectstart,
-    pytest_configure,
     pytest_runtest_call,
     pytest_runtest_setup,
     pytest_runtest_teardown,
     pytest_sessionfinish,
 )
+from file_guard_plugin import pytest_configure as _configure_file_guard
 from ocr_kie.ocr import OcrEngine, get_engine
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _configure_file_guard(config)
+    if not config.pluginmanager.has_plugin("ocr_kie_model_guard"):
+        config.pluginmanager.register(model_guard, "ocr_kie_model_guard")
 
 
 def squash(text: str) -> str:

@@ -314,3 +314,108 @@ def test_an_answer_whose_shape_no_example_has_gets_a_low_confidence_and_is_kept(
     assert details["values"]["可用额度"] == "可用额度 12,000.00"  # never rewritten
     assert details["shape_mismatch"] == ["可用额度"]
     assert details["fields"]["可用额度"]["confidence"] <= 0.1 and details["fields"]["账单日"]["shape_fit"] > 0.5
+
+
+# ------------------------------------------------------------------ the typed result and the config
+
+GOLDEN_KEYS = ["可用额度", "账单日", "卡号", "到期还款日"]
+GOLDEN_SCREEN = ["信用卡账单", "可用额度 12,000.00", "账单日 每月5日", "到期还款日 2026年02月30日"]
+GOLDEN_EXAMPLES = [
+    Example(
+        text="信用卡\n可用额度 8,000.00\n账单日 每月17日\n卡号 ****1234\n到期还款日 2026年03月01日",
+        values={"可用额度": "8,000.00", "账单日": "每月17日", "卡号": "****1234", "到期还款日": "2026年03月01日"},
+    ),
+    Example(text="超市小票\n合计 RM 9.90", values={"可用额度": None, "账单日": None, "卡号": None, "到期还款日": None}),
+]
+#: Each case: the replies and the settings; tests/fixtures/details_fake_path.json holds the details
+#: dict the chain returned for it before the result was typed (timings blanked).
+GOLDEN_CASES = {
+    "fewshot": (
+        [
+            "not json",
+            '{"可用额度": "12,000.00", "账单日": "每月5日", "卡号": "****1234", "到期还款日": "2026年02月30日"}',
+        ],
+        {"strategy": "fewshot"},
+    ),
+    "grounded_api": (['{"可用额度": "12,000.00", "账单日": "每月9日", "卡号": null}'], {"strategy": "grounded"}),
+    "grounding_required": (
+        ['{"可用额度": "99.00", "账单日": "每月5日", "卡号": null}'],
+        {"strategy": "fewshot", "require_grounding": True},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(GOLDEN_CASES))
+def test_the_typed_result_dumps_to_the_details_dict_of_before(case):
+    import numpy as np
+
+    from ocr_kie import ExtractionResult, FieldResult
+
+    replies, settings = GOLDEN_CASES[case]
+    model = ScriptedChatModel(replies=replies)
+    chain = build_chain(
+        GOLDEN_KEYS,
+        examples=GOLDEN_EXAMPLES,
+        llm=model,
+        ocr=FakeOcrEngine(GOLDEN_SCREEN),
+        return_details=True,
+        **settings,
+    )
+    result = chain.invoke({"image": np.full((200, 400, 3), 255, np.uint8)})
+    assert isinstance(result, ExtractionResult) and all(isinstance(f, FieldResult) for f in result.fields.values())
+    dumped = result.model_dump(mode="json")
+    assert set(dumped["timings"]) == {"ocr_seconds", "llm_seconds"}
+    dumped["timings"] = dict.fromkeys(dumped["timings"])
+    expected = json.loads((FIXTURES / "details_fake_path.json").read_text(encoding="utf-8"))[case]
+    assert dumped == expected
+    assert list(dumped) == list(expected) and all(
+        list(dumped["fields"][k]) == list(expected["fields"][k]) for k in expected["fields"]
+    )
+    # Read like the dict it was, and typed.
+    assert result["values"] == result.values and result["fields"]["可用额度"]["box"] == result.fields["可用额度"].box
+    assert result["evidence"]["可用额度"]["found"] is result.evidence["可用额度"].found
+    assert {**result}.keys() == expected.keys() and "evaluated_tokens" not in result and result.get("nope", 1) == 1
+    with pytest.raises(KeyError):
+        result["evaluated_tokens"]
+
+
+def test_the_failed_check_keeps_the_unchecked_confidence_only_where_a_check_failed():
+    replies, settings = GOLDEN_CASES["fewshot"]
+    chain = build_chain(
+        GOLDEN_KEYS,
+        examples=GOLDEN_EXAMPLES,
+        llm=ScriptedChatModel(replies=replies),
+        ocr=FakeOcrEngine(GOLDEN_SCREEN),
+        return_details=True,
+        **settings,
+    )
+    result = chain.invoke({"image": __import__("numpy").full((200, 400, 3), 255, __import__("numpy").uint8)})
+    due, limit = result.fields["到期还款日"], result.fields["可用额度"]
+    assert result.checks_failed == ["到期还款日"] and due.confidence_unchecked is not None
+    assert due.confidence < due.confidence_unchecked
+    assert "confidence_unchecked" in due.model_dump() and "confidence_unchecked" not in limit.model_dump()
+
+
+def test_build_chain_takes_a_config_and_keywords_override_it():
+    from ocr_kie import ExtractionConfig
+
+    settings = ExtractionConfig(max_retries=0, return_details=True, require_grounding=True, strategy="fewshot")
+    invented = '{"可用额度": "99,999.00", "账单日": "每月5日"}'
+    chain, model, _ = chain_with(["not json", invented], config=settings)
+    with pytest.raises(ExtractionParseError) as info:  # max_retries=0 from the config: one reply only
+        chain.invoke(FIXTURES / "screenshot_zh.png")
+    assert info.value.attempts == 1 and len(model.calls) == 1
+    chain, model, _ = chain_with(["not json", invented], config=settings, max_retries=1)  # the keyword wins
+    details = chain.invoke(FIXTURES / "screenshot_zh.png")
+    assert details.attempts == 2 and details.dropped_ungrounded == ["可用额度"]  # the rest from the config
+    chain, _, _ = chain_with([invented], config=settings, return_details=False, require_grounding=False)
+    assert chain.invoke(FIXTURES / "screenshot_zh.png") == json.loads(invented)
+    # Both forms build the same settings; max_tokens is derived from the keys unless given.
+    by_keywords = chain_with([ANSWER], max_retries=0, return_details=True, require_grounding=True, strategy="fewshot")
+    by_config = chain_with([ANSWER], config=settings)
+    assert (
+        by_keywords[0].invoke(FIXTURES / "screenshot_zh.png").values
+        == by_config[0].invoke(FIXTURES / "screenshot_zh.png").values
+    )
+    with pytest.raises(ValueError):
+        chain_with([ANSWER], config=settings, max_retries=-1)

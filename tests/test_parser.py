@@ -665,3 +665,19 @@ def test_property_string_values_round_trip(
     result = KieOutputParser(list(data)).parse(reply)
     assert list(result) == list(data)
     assert result == {k: None if is_null_answer(v) else v.strip() for k, v in data.items()}
+
+
+def test_the_schema_helpers_live_in_ocr_kie_schema_and_the_old_paths_still_work():
+    import ocr_kie.chain
+    import ocr_kie.decoding
+    import ocr_kie.parser
+    from ocr_kie import schema
+
+    for name in ("KeySpec", "check_schema", "schema_from_keys", "schema_from_spec"):
+        assert getattr(ocr_kie.parser, name) is getattr(schema, name), name
+    assert schema.flat_schema is ocr_kie.decoding.flat_schema
+    assert ocr_kie.chain.default_max_tokens is schema.default_max_tokens
+    assert schema.default_max_tokens(schema.schema_from_keys(["a", "b"])) == 128
+    assert schema.flat_schema(schema.schema_from_keys(["a"]))
+    with pytest.raises(AttributeError):
+        schema.no_such_helper  # noqa: B018

@@ -5,8 +5,8 @@ Each document becomes one record, written as one line and flushed as soon as it 
     {"source": "/data/a.png", "values": {"total": "9.90", ...}}
     {"source": "/data/b.png", "error": {"type": "InvalidImageError", "message": "/data/b.png: not an image"}}
 
-With ``return_details=True`` chains the record is ``{"source": ..., **details}`` (``values``,
-``evidence``, ``usage`` …).
+With ``return_details=True`` chains the record is ``{"source": ..., **result.model_dump()}`` of
+the :class:`~ocr_kie.result.ExtractionResult` (``values``, ``evidence``, ``usage`` …).
 
 **Every record is strict JSON** (valid UTF-8, no ``NaN``/``Infinity``; see :mod:`ocr_kie.jsonout`):
 a file name that is not valid UTF-8 is written with its bad bytes as ``\\xNN`` (in ``"source"``
@@ -53,15 +53,17 @@ from pathlib import Path
 from typing import IO, Any
 
 from ocr_kie.errors import (
+    BatchInterrupted,
     LlmConfigError,
     MissingDependencyError,
     ModelFilesNotFoundError,
-    OcrKieError,
     ResultEncodeError,
+    ResultsFileError,
 )
 from ocr_kie.images import Source, expand_sources, source_name
 from ocr_kie.jsonout import dumps as strict_dumps
 from ocr_kie.jsonout import printable
+from ocr_kie.result import ExtractionResult
 from ocr_kie.secrets import redact_data
 
 logger = logging.getLogger(__name__)
@@ -80,18 +82,6 @@ __all__ = [
 #: Errors that would fail every document the same way (configuration, not the document): the
 #: batch stops and raises them instead of writing one error record per document.
 FATAL_ERRORS: tuple[type[BaseException], ...] = (MissingDependencyError, LlmConfigError, ModelFilesNotFoundError)
-
-
-class ResultsFileError(OcrKieError, ValueError):
-    """The results file cannot be written, or holds something that is not a results record.
-
-    Attributes:
-        path: The results file.
-    """
-
-    def __init__(self, message: str, *, path: str) -> None:
-        self.path = path
-        super().__init__(f"{path}: {message}")
 
 
 @dataclass
@@ -132,18 +122,6 @@ class BatchSummary:
     def ok(self) -> bool:
         """Every document has values."""
         return self.failed == 0 and self.remaining == 0
-
-
-class BatchInterrupted(KeyboardInterrupt):
-    """Ctrl-C during :func:`run_batch`: the results file is valid and resumable.
-
-    Attributes:
-        summary: What was done before the interruption.
-    """
-
-    def __init__(self, summary: BatchSummary) -> None:
-        self.summary = summary
-        super().__init__(f"interrupted after {summary.done} of {summary.total} documents")
 
 
 # ------------------------------------------------------------------------------------ records
@@ -454,6 +432,8 @@ def _record(key: str, outcome: Any) -> tuple[dict[str, Any], BaseException | Non
     """The document's record, always writable (one that cannot be written becomes its error record), and its error."""
     if isinstance(outcome, BaseException):
         return error_record(key, outcome), outcome
+    if isinstance(outcome, ExtractionResult):  # return_details=True
+        outcome = outcome.model_dump()
     if isinstance(outcome, dict) and isinstance(outcome.get("values"), dict):
         record = {"source": key, **outcome}
     elif isinstance(outcome, dict):

@@ -8,6 +8,12 @@ llama.cpp models and few-shot for the others.
 Every stage is a LangChain Runnable, so the chain supports ``invoke``/``batch``/``ainvoke``/
 ``abatch`` (batch concurrency through ``config={"max_concurrency": N}``), composes with ``|`` and
 becomes an agent tool with ``chain.as_tool(...)``.
+
+Why this module is over 500 lines: it is the one place the steps meet (OCR, examples, prompt,
+strategy, finishing: grounding, the guards and the typed result), with ``build_chain``'s
+documented arguments; the steps themselves live in their own modules (the re-ask loop in
+:mod:`ocr_kie.fewshot`, the result in :mod:`ocr_kie.result`, see docs/design.md). Splitting it
+into a ``pipeline/`` package waits until the grounding and page work that edits it has landed.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from typing import Any, Literal
 
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, SystemMessage
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 from langchain_core.runnables.config import run_in_executor
@@ -44,14 +50,17 @@ from ocr_kie.decoding import (
 )
 from ocr_kie.errors import EmptyInputError, ExampleError, InvalidImageError, NoTextError
 from ocr_kie.examples import BudgetedExampleSelector, Example, Relevance, lexical_relevance, load_examples
-from ocr_kie.grounding import drop_ungrounded, ground, without_instructions
+from ocr_kie.fewshot import Attempts
+from ocr_kie.grounding import Evidence, drop_ungrounded, ground, without_instructions
 from ocr_kie.images import source_name
 from ocr_kie.llms import LlamaCppChatModel, bind_schema, context_window, resolve_llm, token_counter, with_llm_errors
 from ocr_kie.loader import PPOCRLoader
 from ocr_kie.ocr import OcrEngine, get_engine
-from ocr_kie.parser import DEFAULT_MAX_REPLY_CHARS, ExtractionParseError, KieOutputParser, schema_from_spec
+from ocr_kie.parser import DEFAULT_MAX_REPLY_CHARS, KieOutputParser
 from ocr_kie.profiles import KeyProfile, learn_profiles
 from ocr_kie.prompts import SYSTEM_PROMPT, as_messages, build_prompt, document_turns, example_turn_group
+from ocr_kie.result import ExtractionResult, FieldResult, Timings, Usage
+from ocr_kie.schema import default_max_tokens, schema_from_spec
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +70,8 @@ PROMPT_MARGIN = 64
 _SOURCE_KEYS = ("image", "source", "path", "file")
 
 Strategy = Literal["auto", "fewshot", "grounded"]
+#: What the chain returns: the values, or with ``return_details=True`` the typed result.
+Output = dict[str, Any] | ExtractionResult
 
 
 class ExtractionConfig(BaseModel):
@@ -129,7 +140,7 @@ class KieExtractor:
             else None
         )
 
-    def as_runnable(self) -> Runnable[Any, dict[str, Any]]:
+    def as_runnable(self) -> Runnable[Any, Output]:
         """The pipeline as a LangChain Runnable: ``ocr`` then ``extract``."""
         chain = RunnableLambda(self.documents, name="ocr") | RunnableLambda(
             self.extract, afunc=self.aextract, name="extract"
@@ -238,7 +249,14 @@ class KieExtractor:
 
     def shortlist(self, docs: list[Document]) -> tuple[dict[str, list[ScoredCandidate]], dict[str, float]]:
         """Each key's candidates ranked by its profile, and null's prior per key (see :func:`shortlist`)."""
-        return shortlist(without_instructions(docs), self.schema, self.config.grounded, self.profiles)
+        return self._shortlist(without_instructions(docs))
+
+    def _shortlist(self, evidence_docs: list[Document]) -> tuple[dict[str, list[ScoredCandidate]], dict[str, float]]:
+        return shortlist(evidence_docs, self.schema, self.config.grounded, self.profiles)
+
+    def candidates_of(self, state: dict[str, Any]) -> dict[str, list[ScoredCandidate]]:
+        """:meth:`candidates` of a document's state (its pages without instruction-like lines, made once)."""
+        return self._shortlist(evidence_pages(state))[0]
 
     def messages(
         self, docs: list[Document], candidates: Mapping[str, Sequence[ScoredCandidate]] | None = None
@@ -280,37 +298,37 @@ class KieExtractor:
 
     # -- LLM + parser with re-asks ---------------------------------------------------------------
 
-    def extract(self, state: dict[str, Any], config: RunnableConfig | None = None) -> dict[str, Any]:
+    def extract(self, state: dict[str, Any], config: RunnableConfig | None = None) -> Output:
         """Prompt the LLM (re-asking on unusable replies) and ground the values."""
         if self.decoder is not None:
             return self.decode(state)
-        attempts = _Attempts(self, state)
+        attempts = Attempts(self, state)
         while attempts.pending:
             attempts.take(self.model.invoke(attempts.messages, config))
         return attempts.result()
 
-    async def aextract(self, state: dict[str, Any], config: RunnableConfig | None = None) -> dict[str, Any]:
+    async def aextract(self, state: dict[str, Any], config: RunnableConfig | None = None) -> Output:
         """Async :meth:`extract`."""
         if self.decoder is not None:
             return await run_in_executor(config, self.decode, state)
-        attempts = _Attempts(self, state)
+        attempts = Attempts(self, state)
         while attempts.pending:
             attempts.take(await self.model.ainvoke(attempts.messages, config))
         return attempts.result()
 
-    def decode(self, state: dict[str, Any]) -> dict[str, Any]:
+    def decode(self, state: dict[str, Any]) -> Output:
         """Grounded decoding on a local model: each value chosen among the page's candidates."""
         assert self.decoder is not None
         start = time.perf_counter()
-        candidates, nulls = self.shortlist(state["docs"])
+        candidates, nulls = self._shortlist(evidence_pages(state))
         messages, info = self.messages(state["docs"], candidates if self.config.grounded.show_candidates else None)
         values, choices, out = self.decoder.decode(messages, candidates, nulls)
         usage = {"input_tokens": out["input_tokens"], "output_tokens": out["output_tokens"]}
         info = {**info, "evaluated_tokens": out["evaluated_tokens"]}
         seconds = time.perf_counter() - start
-        return self._finish(values, state, [out["reply"]], [usage], seconds, info, choices=choices)
+        return self.finish(values, state, [out["reply"]], [usage], seconds, info, choices=choices)
 
-    def _finish(
+    def finish(
         self,
         values: dict,
         state: dict,
@@ -321,18 +339,32 @@ class KieExtractor:
         *,
         choices: Mapping[str, FieldChoice] | None = None,
         candidates: Mapping[str, Sequence[ScoredCandidate]] | None = None,
-    ) -> dict[str, Any]:
+    ) -> Output:
+        """The parsed values of a document, checked and grounded: the values or the typed result.
+
+        The last step of :meth:`extract` and :meth:`decode` (and of the re-ask loop).
+
+        Args:
+            values: The parsed (or decoded) values.
+            state: The document's state from :meth:`documents`.
+            replies: Every reply of the model, oldest first.
+            usage: Each reply's ``usage_metadata``.
+            llm_seconds: The time spent with the model.
+            info: What went into the prompt (examples used, budget, context window …).
+            choices: Grounded decoding's choice per key.
+            candidates: The candidates an API model was offered (its answer must be one of them).
+        """
         # Lines that read like instructions to the model are no evidence (prompt injection).
-        docs = without_instructions(state["docs"])
+        docs = evidence_pages(state)
         evidence = ground(values, docs)
         # A value an example shows but the document does not hold was copied, not read.
         copied = copied_from_examples(values, [ex.values for ex in self.examples], evidence)
         rejected: list[str] = []
+        answered = values
         if candidates is not None:  # an API model offered candidates: its answer must be one of them
             values, rejected = check_against_candidates(values, candidates, evidence)
         values = {k: (None if k in copied else v) for k, v in values.items()}
-        if copied or rejected:
-            evidence = ground(values, docs)
+        evidence = _nulled_evidence(evidence, answered, values, [*copied, *rejected], docs)
         dropped: list[str] = []
         if self.config.require_grounding:
             values, dropped = drop_ungrounded(values, evidence)
@@ -349,72 +381,25 @@ class KieExtractor:
             for k in tokens:
                 tokens[k] += int((u or {}).get(k, 0) or 0)
         checks_failed = apply_checks(fields, run_checks(values, self.schema, self.config.checks))
-        return {
-            "values": values,
-            "evidence": {k: ev.model_dump() for k, ev in evidence.items()},
-            "fields": fields,
-            "checks_failed": checks_failed,
-            "ocr": ocr_summary(state["docs"]),
-            "shape_mismatch": sorted(k for k, fit in shapes.items() if fit < 0.5),
-            "example_warnings": list(self.example_warnings),
-            "strategy": self.strategy,
-            "dropped_ungrounded": dropped,
-            "dropped_copied": copied,
-            "rejected_not_candidates": rejected,
-            "reply": replies[-1],
-            "replies": replies,
-            "attempts": len(replies),
-            "usage": tokens,
-            "timings": {"ocr_seconds": state["ocr_seconds"], "llm_seconds": llm_seconds},
-            "pages": len(state["docs"]),
+        return ExtractionResult(
+            values=values,
+            evidence=evidence,
+            fields={k: FieldResult(**f) for k, f in fields.items()},
+            checks_failed=checks_failed,
+            ocr=ocr_summary(state["docs"]),
+            shape_mismatch=sorted(k for k, fit in shapes.items() if fit < 0.5),
+            example_warnings=list(self.example_warnings),
+            strategy=self.strategy,
+            dropped_ungrounded=dropped,
+            dropped_copied=copied,
+            rejected_not_candidates=rejected,
+            reply=replies[-1],
+            replies=replies,
+            attempts=len(replies),
+            usage=Usage(**tokens),
+            timings=Timings(ocr_seconds=state["ocr_seconds"], llm_seconds=llm_seconds),
+            pages=len(state["docs"]),
             **info,
-        }
-
-
-class _Attempts:
-    """One extraction's conversation with the model: replies, re-asks, usage, the outcome."""
-
-    def __init__(self, extractor: KieExtractor, state: dict[str, Any]) -> None:
-        self.extractor = extractor
-        self.state = state
-        self.candidates = extractor.candidates(state["docs"]) if extractor.strategy == "grounded" else None
-        self.messages, self.info = extractor.messages(state["docs"], self.candidates)
-        self.replies: list[str] = []
-        self.errors: list[str] = []
-        self.usage: list[Any] = []
-        self.values: dict[str, Any] | None = None
-        self.start = time.perf_counter()
-
-    @property
-    def pending(self) -> bool:
-        return self.values is None and len(self.replies) <= self.extractor.config.max_retries
-
-    def take(self, reply: BaseMessage) -> None:
-        """Parse a reply; on failure, add it and its errors to the conversation as a re-ask."""
-        text = reply.content if isinstance(reply.content, str) else str(reply.content)
-        self.replies.append(text)
-        self.usage.append(getattr(reply, "usage_metadata", None))
-        try:
-            self.values = self.extractor.parser.parse(text)
-        except ExtractionParseError as e:
-            self.errors = e.errors
-            said = text[: self.extractor.config.max_reply_chars]  # what was read of it goes back, not megabytes
-            self.messages += [AIMessage(said), HumanMessage(self.extractor.parser.retry_message(e))]
-
-    def result(self) -> dict[str, Any]:
-        """The grounded values (or details), or the error carrying every reply."""
-        if self.values is None:
-            raise ExtractionParseError(
-                f"no valid answer after {len(self.replies)} attempts: {self.errors[0] if self.errors else 'unknown'}",
-                reply=self.replies[-1],
-                errors=self.errors,
-                keys=list(self.extractor.schema["properties"]),
-                attempts=len(self.replies),
-                replies=self.replies,
-            )
-        seconds = time.perf_counter() - self.start
-        return self.extractor._finish(
-            self.values, self.state, self.replies, self.usage, seconds, self.info, candidates=self.candidates
         )
 
 
@@ -450,6 +435,44 @@ def _fields(
             "alternatives": [],
         }
     return fields
+
+
+def evidence_pages(state: dict[str, Any]) -> list[Document]:
+    """The document's pages without the lines that read like instructions to the model, made once.
+
+    Such lines are no evidence and offer no candidates (prompt injection); the candidates and the
+    grounding of one document both read these pages.
+    """
+    if "evidence_docs" not in state:
+        state["evidence_docs"] = without_instructions(state["docs"])
+    return state["evidence_docs"]
+
+
+def _nulled_evidence(
+    evidence: dict[str, Evidence],
+    answered: Mapping[str, Any],
+    values: Mapping[str, Any],
+    nulled: Sequence[str],
+    docs: Sequence[Document],
+) -> dict[str, Evidence]:
+    """The evidence after the ``nulled`` keys were set to None (copied from an example, not a candidate).
+
+    Grounding is per value, so a nulled scalar's evidence is that of None, in its place; only a
+    nulled list, object or boolean (whose evidence has other paths) has the values grounded again.
+    """
+    changed = [k for k in dict.fromkeys(nulled) if answered.get(k) is not None]
+    if not changed:
+        return evidence
+    regrounded = any(
+        values.get(k) is not None or isinstance(answered.get(k), (Mapping, list, tuple, bool)) or k not in evidence
+        for k in changed
+    ) or any(values[k] != answered.get(k) for k in values if k not in changed)
+    if regrounded:
+        return ground(values, docs)
+    out = dict(evidence)
+    for key in changed:
+        out[key] = Evidence(key=key, value=None)
+    return out
 
 
 def ocr_summary(docs: Sequence[Document]) -> list[dict[str, Any]]:
@@ -504,27 +527,33 @@ def build_chain(
     llm: BaseChatModel | str | None = None,
     ocr: OcrEngine | str | None = None,
     cache: OcrCache | bool = True,
-    max_retries: int = 2,
-    return_details: bool = False,
-    require_grounding: bool = False,
+    config: ExtractionConfig | None = None,
+    max_retries: int | None = None,
+    return_details: bool | None = None,
+    require_grounding: bool | None = None,
     example_budget: int | None = None,
     context_window: int | None = None,
     max_message_chars: int | None = None,
     max_tokens: int | None = None,
-    max_reply_chars: int = DEFAULT_MAX_REPLY_CHARS,
-    system_prompt: str = SYSTEM_PROMPT,
-    relevance: Relevance = lexical_relevance,
-    strategy: Strategy = "auto",
+    max_reply_chars: int | None = None,
+    system_prompt: str | None = None,
+    relevance: Relevance | None = None,
+    strategy: Strategy | None = None,
     grounded: GroundedOptions | None = None,
-    checks: Checks | bool = True,
+    checks: Checks | bool | None = None,
     **llm_kwargs: Any,
-) -> Runnable[Any, dict[str, Any]]:
+) -> Runnable[Any, Output]:
     """Build the extraction chain: image in, ``{key: value or None}`` out.
 
     Example:
         >>> chain = build_chain(["可用额度", "账单日", "到期还款日"], examples="examples.jsonl")  # doctest: +SKIP
         >>> chain.invoke("screenshot.png")  # doctest: +SKIP
         {'可用额度': '12,000.00', '账单日': '每月5日', '到期还款日': None}
+        >>> settings = ExtractionConfig(max_retries=0, require_grounding=True)
+        >>> chain = build_chain(["total"], config=settings, return_details=True)  # doctest: +SKIP
+
+    The settings from ``max_retries`` to ``checks`` are those of :class:`ExtractionConfig`: give
+    them one by one, or as ``config=``; a keyword given (not None) overrides the config's value.
 
     Args:
         keys: The keys to extract (any language). Give this or ``schema``.
@@ -535,9 +564,11 @@ def build_chain(
             ``"llamacpp:<path.gguf>"``; None for the default (see :func:`ocr_kie.llms.resolve_llm`).
         ocr: An OCR engine or its registry name (default: the shared ``paddle`` engine).
         cache: Cache OCR by image content (True: in memory; or an :class:`OcrCache`, e.g. on disk).
-        max_retries: Re-asks after an unusable reply (the reply and its errors go back to the model).
-        return_details: Return ``{"values", "evidence", "reply", "usage", "timings", …}`` instead
-            of the plain dict.
+        config: The settings below as one :class:`ExtractionConfig` (the keywords override it).
+        max_retries: Re-asks after an unusable reply (the reply and its errors go back to the
+            model); default 2.
+        return_details: Return an :class:`~ocr_kie.result.ExtractionResult` (values, fields with
+            their evidence and confidence, replies, usage, timings) instead of the plain dict.
         require_grounding: Set values that cannot be found in the document to None (a guard
             against invented values and instructions hidden in the image's text).
         example_budget: Tokens for the example history; default: what the context window leaves.
@@ -567,41 +598,23 @@ def build_chain(
         A Runnable taking a path, bytes, PIL image, numpy array, Document, list of Documents, or
         a dict with an ``"image"`` key.
     """
+    given = {name: value for name, value in locals().items() if name in ExtractionConfig.model_fields}
     if (keys is None) == (schema is None):
         raise ValueError("give either keys=[...] or schema={...}")
     spec: Any = keys if keys is not None else schema
     if isinstance(examples, (str, os.PathLike)):
         examples = load_examples(examples)
-    tokens = max_tokens or default_max_tokens(schema_from_spec(spec))
-    config = ExtractionConfig(
-        max_retries=max_retries,
-        return_details=return_details,
-        require_grounding=require_grounding,
-        example_budget=example_budget,
-        context_window=context_window,
-        max_message_chars=max_message_chars,
-        max_tokens=tokens,
-        max_reply_chars=max_reply_chars,
-        system_prompt=system_prompt,
-        relevance=relevance,
-        strategy=strategy,
-        grounded=grounded or GroundedOptions(),
-        checks=checks,
-    )
+    settings = dict(config or ExtractionConfig())
+    settings.update({name: value for name, value in given.items() if value is not None})
+    if max_tokens is None and (config is None or "max_tokens" not in config.model_fields_set):
+        settings["max_tokens"] = default_max_tokens(schema_from_spec(spec))
+    options = ExtractionConfig(**settings)
     extractor = KieExtractor(
         spec,
         examples=examples,
-        llm=resolve_llm(llm, max_tokens=tokens, **llm_kwargs),
+        llm=resolve_llm(llm, max_tokens=options.max_tokens, **llm_kwargs),
         ocr=ocr,
         cache=OcrCache() if cache is True else (cache or None),
-        config=config,
+        config=options,
     )
     return extractor.as_runnable()
-
-
-def default_max_tokens(schema: Mapping[str, Any]) -> int:
-    """Enough answer tokens for the keys: about 48 per scalar key, 256 per list, at least 128."""
-    total = 16
-    for prop in schema["properties"].values():
-        total += 256 if isinstance(prop, Mapping) and prop.get("type") == "array" else 48
-    return max(total, 128)

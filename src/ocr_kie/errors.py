@@ -17,6 +17,9 @@ Errors carry their context as attributes (the source, the page, …) besides the
     ├── ExtractionParseError       no usable answer from the LLM; ``.reply``, ``.errors``, ``.attempts``
     │                              (also LangChain's OutputParserException)
     ├── ResultEncodeError          a result cannot be written as strict JSON; ``.path`` (a ValueError)
+    ├── ResultsFileError           a results file that cannot be written or is no results file; ``.path``
+    ├── ReviewInputError           a results file the review page cannot read; ``.path``, ``.line``
+    ├── UsageError                 a wrong command line (exit code 2); ``.command`` (a ValueError)
     ├── MissingDependencyError     an optional package is not installed (also an ImportError)
     ├── LlmConfigError             a bad ``llm=`` spec, model file or credentials; ``.spec`` (a ValueError)
     │   └── LlmModelNotFoundError  the GGUF file does not exist (also a FileNotFoundError)
@@ -30,12 +33,21 @@ Errors carry their context as attributes (the source, the page, …) besides the
     │   ├── LlmAuthenticationError   HTTP 401/403, a rejected key (also ModelAuthenticationError)
     │   └── LlmBadResponseError    an answer that is no chat completion: HTML, a cut-off or foreign JSON body
     └── WorkerError                a document's error from a worker process; ``.type_name``, ``.fatal``
+
+    KeyboardInterrupt
+    └── BatchInterrupted           Ctrl-C during a batch; ``.summary`` (the file is valid and resumable)
+
+Every class is importable from here and from ``ocr_kie``; the modules that raise them
+(:mod:`ocr_kie.batch`, :mod:`ocr_kie.review`, :mod:`ocr_kie.cli.options`) re-export theirs.
+
+Why this module is over 500 lines: it is the whole tree in one place, by design (one file to read
+to know what can go wrong and what each error carries); it is all class definitions.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.exceptions import (
     ContextOverflowError,
@@ -48,7 +60,11 @@ from langchain_core.exceptions import (
     OutputParserException,
 )
 
+if TYPE_CHECKING:
+    from ocr_kie.batch import BatchSummary
+
 __all__ = [
+    "BatchInterrupted",
     "EmptyInputError",
     "ExampleError",
     "ExtractionParseError",
@@ -72,7 +88,10 @@ __all__ = [
     "OcrEngineError",
     "OcrKieError",
     "ResultEncodeError",
+    "ResultsFileError",
+    "ReviewInputError",
     "SourceNotFoundError",
+    "UsageError",
     "WorkerError",
 ]
 
@@ -259,6 +278,59 @@ class ResultEncodeError(OcrKieError, ValueError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_unpickle_llm_error, (type(self), self.args[0], dict(self.__dict__)))
+
+
+class ResultsFileError(OcrKieError, ValueError):
+    """The results file cannot be written, or holds something that is not a results record.
+
+    Attributes:
+        path: The results file.
+    """
+
+    def __init__(self, message: str, *, path: str) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}")
+
+
+class ReviewInputError(OcrKieError, ValueError):
+    """A results file that cannot be reviewed (missing, or a line that is no results record).
+
+    Attributes:
+        path: The file.
+        line: The 1-based line number, where one line is at fault.
+    """
+
+    def __init__(self, message: str, *, path: str, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        where = f"{path}, line {line}" if line is not None else path
+        super().__init__(f"{where}: {message}")
+
+
+class UsageError(OcrKieError, ValueError):
+    """The command line (or an environment default) is wrong: exit code 2, nothing done.
+
+    Attributes:
+        command: The subcommand's name, when known (for the ``--help`` hint).
+    """
+
+    def __init__(self, message: str, *, command: str | None = None) -> None:
+        self.command = command
+        super().__init__(message)
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`~ocr_kie.batch.run_batch`: the results file is valid and resumable.
+
+    A ``KeyboardInterrupt`` (not an :class:`OcrKieError`), so code that stops on Ctrl-C still does.
+
+    Attributes:
+        summary: What was done before the interruption (a :class:`~ocr_kie.batch.BatchSummary`).
+    """
+
+    def __init__(self, summary: BatchSummary) -> None:
+        self.summary = summary
+        super().__init__(f"interrupted after {summary.done} of {summary.total} documents")
 
 
 class MissingDependencyError(OcrKieError, ImportError):

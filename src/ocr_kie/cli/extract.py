@@ -137,8 +137,8 @@ class _Collecting:
     def invoke(self, source: Any, config: Any = None) -> Any:
         from ocr_kie.batch import source_key
 
-        result = self.chain.invoke(source, config)
-        self.collected[source_key(source)] = result
+        result = self.chain.invoke(source, config)  # an ExtractionResult (return_details=True)
+        self.collected[source_key(source)] = result.model_dump() if hasattr(result, "model_dump") else result
         return result if self.details else result["values"]
 
 

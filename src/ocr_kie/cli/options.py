@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ocr_kie.errors import InputError, OcrKieError
+from ocr_kie.errors import InputError, UsageError
 from ocr_kie.ocr import ENGINES
 
 __all__ = [
@@ -45,18 +45,6 @@ ENV_LLM = "OCR_KIE_LLM"
 ENV_KEYS = "OCR_KIE_KEYS"
 ENV_OCR = "OCR_KIE_OCR"
 ENV_EXAMPLES = "OCR_KIE_EXAMPLES"
-
-
-class UsageError(OcrKieError, ValueError):
-    """The command line (or an environment default) is wrong: exit code 2, nothing done.
-
-    Attributes:
-        command: The subcommand's name, when known (for the ``--help`` hint).
-    """
-
-    def __init__(self, message: str, *, command: str | None = None) -> None:
-        self.command = command
-        super().__init__(message)
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -244,7 +232,7 @@ def _env_keys() -> list[str]:
 
 
 def _load_schema(path: str) -> dict[str, Any]:
-    from ocr_kie.parser import check_schema
+    from ocr_kie.schema import check_schema
 
     try:
         text = Path(path).read_text(encoding="utf-8")

@@ -134,14 +134,24 @@ class ResultCache:
 
 
 def code_fingerprint(*modules: str) -> str:
-    """A hash of the source files of some modules (so that changing the prompt code misses the cache)."""
+    """A hash of the source files of some modules (so that changing the prompt code misses the cache).
+
+    A package counts with every module in it (``ocr_kie.parser`` is ``parser/*.py``).
+    """
     import importlib
 
     digest = hashlib.sha256()
     for name in modules:
         try:
-            path = importlib.import_module(name).__file__
-            digest.update(Path(path).read_bytes() if path else name.encode())
+            module = importlib.import_module(name)
         except ImportError:
             digest.update(name.encode())
+            continue
+        path = module.__file__
+        if not path:
+            digest.update(name.encode())
+            continue
+        files = sorted(Path(path).parent.rglob("*.py")) if hasattr(module, "__path__") else [Path(path)]
+        for file in files:
+            digest.update(file.read_bytes())
     return digest.hexdigest()

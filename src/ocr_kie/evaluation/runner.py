@@ -49,7 +49,8 @@ from ocr_kie.examples import Example, load_examples
 from ocr_kie.llms import resolve_llm
 from ocr_kie.loader import PPOCRLoader
 from ocr_kie.ocr import OcrEngine, get_engine
-from ocr_kie.parser import schema_from_spec
+from ocr_kie.result import ExtractionResult
+from ocr_kie.schema import schema_from_spec
 
 __all__ = ["evaluate"]
 
@@ -254,6 +255,8 @@ _PROMPT_MODULES = (
     "ocr_kie.examples",
     "ocr_kie.grounding",
     "ocr_kie.parser",
+    "ocr_kie.schema",
+    "ocr_kie.fewshot",
     "ocr_kie.llms",
 )
 #: What the result cache keeps of the chain's details.
@@ -338,6 +341,8 @@ def _run_one(
     else:
         try:
             details = chain.invoke(pages)
+            if isinstance(details, ExtractionResult):  # read as the dict the result cache keeps
+                details = details.model_dump()
         except Exception as e:
             result.llm_seconds = time.perf_counter() - start
             result.fail("extraction", e)

@@ -6,10 +6,7 @@ other in the page text, which is what an LLM needs to pair them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ocr_kie.ocr.base import OcrLine
+from ocr_kie.ocr.types import OcrLine
 
 #: Two lines share a row when their vertical overlap is at least this share of the smaller height.
 ROW_OVERLAP = 0.5

@@ -17,10 +17,6 @@ from ocr_kie.ocr.owner import OwnerThread
 
 logger = logging.getLogger(__name__)
 
-# PaddleX checks its model hosters on import unless told not to; we never download anything.
-os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
-
-
 #: Lines are turned only when at least this share of a page's lines is upside down. On 100 upright
 #: SROIE receipts the classifier (at 0.9 confidence) still called 1-6 lines of 14 receipts upside
 #: down, and turning them mostly damaged them ("8GST6%" -> "91998"); on an upside-down page it calls
@@ -75,6 +71,9 @@ class PaddleEngine(OcrEngine):
 
     def __init__(self, options: PaddleOptions | None = None) -> None:
         super().__init__(options)
+        # PaddleX checks its model hosters on import unless told not to; we never download anything.
+        # Set here, where paddle is first imported (not when ocr_kie is imported).
+        os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
         paddleocr = require("paddleocr", purpose="the paddle OCR engine")
         require("paddle", package="paddlepaddle", purpose="the paddle OCR engine")
         dirs = prepare_paddle_models(self.options.model_cache_dir)

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ocr_kie.errors import OcrKieError
+from ocr_kie.errors import ReviewInputError
 
 __all__ = [
     "ReviewDocument",
@@ -21,21 +21,6 @@ __all__ = [
     "documents_from_report",
     "load_results",
 ]
-
-
-class ReviewInputError(OcrKieError, ValueError):
-    """A results file that cannot be reviewed (missing, or a line that is no results record).
-
-    Attributes:
-        path: The file.
-        line: The 1-based line number, where one line is at fault.
-    """
-
-    def __init__(self, message: str, *, path: str, line: int | None = None) -> None:
-        self.path = path
-        self.line = line
-        where = f"{path}, line {line}" if line is not None else path
-        super().__init__(f"{where}: {message}")
 
 
 class ReviewField(BaseModel):
