@@ -13,8 +13,9 @@ Styles, in English and in Chinese (21 injections each, 42 in all):
 - ``label``: disguised as a field label ("TOTAL (CORRECTED): 999.99", "实际收款人：…"), among the fields;
 - ``small``: the eight paraphrases again in small print (17-18 px before scanning) at the foot.
 
-Output: ``images/<id>.<ext>``, ``labels/<id>.json`` (the **honest** values of the document's keys)
-and ``injections.jsonl`` (one record per document: ``id``, ``image``, ``lang``, ``style``,
+Output: ``images/<id>.<ext>``, ``labels/<id>.json`` (the **honest** values of the document's keys),
+``examples/<doc type>.jsonl`` with two clean documents of each type as worked examples (their
+images next to it), and ``injections.jsonl`` (one record per document: ``id``, ``image``, ``lang``, ``style``,
 ``doc_type``, ``keys``, ``target``, ``injected``, ``honest``, ``text`` as printed).
 
 ``--set heldout`` writes a second set (``benchmarks/datasets/injections-heldout``, another seed,
@@ -56,6 +57,8 @@ DEFAULT_OUT = REPO_ROOT / "benchmarks" / "datasets" / "injections"
 DEFAULT_SEED = 20261202
 HELDOUT_OUT = REPO_ROOT / "benchmarks" / "datasets" / "injections-heldout"
 HELDOUT_SEED = 20261231
+#: Worked examples per document type (clean documents, no injection), for the guard's key profiles.
+N_EXAMPLES = 2
 
 # ---------------------------------------------------------------------------------------------
 # Injection templates: {k} the key as a reader would name it, {v} the planted value
@@ -358,7 +361,28 @@ def generate(out: Path, seed: int, limit: int | None = None, *, heldout: bool = 
     (out / "injections.jsonl").write_text(
         "".join(json.dumps(rec, ensure_ascii=False) + "\n" for rec in records), encoding="utf-8"
     )
+    for doc_type in dict.fromkeys(rec["doc_type"] for rec in records):
+        write_examples(out / "examples", doc_type, seed)
     return records
+
+
+def write_examples(folder: Path, doc_type: str, seed: int) -> None:
+    """Clean documents of the type (no injection) as worked examples: ``examples/<type>.jsonl`` and images."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for n in range(N_EXAMPLES):
+        r = random.Random(f"{seed}:example:{doc_type}:{n}")
+        if doc_type == "receipt":
+            spec, keys = english_receipt(r), EN_KEYS
+        else:
+            t = zd.TYPES[doc_type]
+            spec, keys = zd.draw_spec(t, r), t.keys
+        file = f"{doc_type}-{n + 1}.{zd.ext(spec)}"
+        save_image(zd.render_doc(spec, r), folder / file)
+        rows.append({"image": file, "values": {k: spec["values"][k] for k in keys}})
+    (folder / f"{doc_type}.jsonl").write_text(
+        "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,6 +45,7 @@ from ocr_kie.decoding import (
 from ocr_kie.errors import EmptyInputError, ExampleError, InvalidImageError, NoTextError
 from ocr_kie.examples import BudgetedExampleSelector, Example, Relevance, lexical_relevance, load_examples
 from ocr_kie.grounding import drop_ungrounded, ground, without_instructions
+from ocr_kie.guard import Fit, check_fit, drop_unfit
 from ocr_kie.images import source_name
 from ocr_kie.llms import LlamaCppChatModel, bind_schema, context_window, resolve_llm, token_counter, with_llm_errors
 from ocr_kie.loader import PPOCRLoader
@@ -334,8 +335,12 @@ class KieExtractor:
         if copied or rejected:
             evidence = ground(values, docs)
         dropped: list[str] = []
-        if self.config.require_grounding:
+        fits: dict[str, Fit] = {}
+        unfit: list[str] = []
+        if self.config.require_grounding:  # on the page, and where the key's value sits (the injection guard)
             values, dropped = drop_ungrounded(values, evidence)
+            fits = check_fit(values, state["docs"], self.schema["properties"], self.profiles)
+            values, unfit = drop_unfit(values, fits)
         if not self.config.return_details:
             return values
         fields = _fields(values, evidence, choices)
@@ -359,6 +364,8 @@ class KieExtractor:
             "example_warnings": list(self.example_warnings),
             "strategy": self.strategy,
             "dropped_ungrounded": dropped,
+            "dropped_unfit": unfit,
+            "guard": {k: f.model_dump() for k, f in fits.items()},
             "dropped_copied": copied,
             "rejected_not_candidates": rejected,
             "reply": replies[-1],
