@@ -14,22 +14,31 @@ For each answered key:
 
 1. **The value must be one of the key's candidates** (:func:`~ocr_kie.candidates.key_candidates`:
    the page's lines, spans, runs and typed values of the key's kind, and the parts the examples
-   answer with), read off a line that is not a sentence: a candidate on a line that holds more
-   than a label's worth of text besides it, or labelled by such text, never counts
-   (:func:`~ocr_kie.grounding.in_prose`; lines that address the reader are sentences).
-2. **Nothing else may fit the key clearly better.** With examples, the fit is the key's profile
-   match (:meth:`~ocr_kie.profiles.KeyProfile.match`: the printed label and how it relates to
-   the value, the position on the page, the kind, the shape, the number of lines; the nearest
-   example decides). The value's best candidate must come within :data:`PROFILE_MARGIN` of the
-   best candidate of any other value. Without examples the key's name is the only label known:
-   the value's label must fit the name within :data:`LABEL_MARGIN` of the best-labelled other
-   value, and when two different values both sit under the key's own name (label fit at least
-   :data:`OWN_LABEL`) the page answers the key twice and neither is taken.
+   answer with), read off a line that is not a sentence (a candidate on a line that holds more
+   than a label's worth of text besides it never counts: :func:`~ocr_kie.grounding.in_prose`;
+   lines that address the reader are sentences). A value that is no candidate of its own but is
+   found by :func:`~ocr_kie.grounding.ground` (OCR slips, fields glued together) is read on the
+   candidates of the lines it was found on, and held to half the margin below.
+2. **Its label and position must fit the key as well as any other value's.** With examples the
+   fit is the key's profile match (:meth:`~ocr_kie.profiles.KeyProfile.match`: the printed label
+   and how it relates to the value, the position on the page, the kind, the shape, the number of
+   lines; the nearest example decides); without examples it is how well the printed label fits
+   the key's name. An unlabelled candidate is also read with the line left of it on its row
+   (photos tilt, so OCR rows split: "TOTAL … 21.41"). The value is dropped when
+
+   - another value's candidate fits clearly better (by more than :data:`PROFILE_MARGIN` with
+     examples, :data:`LABEL_MARGIN` without);
+   - another value fits at least as well and its label is the value's label with less around it
+     ("TOTAL" against "TOTAL (CORRECTED)", "收款人" against "实际收款人": this value's label
+     qualifies the key's label);
+   - another value of the same kind sits under the key's own label too (label fit at least
+     :data:`OWN_LABEL`) and fits about as well: the page answers the key twice.
 
 A value that fails is set to None by :func:`drop_unfit` (never replaced by another value); the
-:class:`Fit` says why, with the candidate that carried it and the rival that fits better.
-Nothing here knows a document type or a phrasing: what decides is the examples' layout, or the
-key's name.
+:class:`Fit` says why, with the candidate that carried it and the rival that decided. Nothing
+here knows a document type or a phrasing: what decides is the examples' layout, or the key's name.
+Without examples the key's name is all there is: a value printed without a label (a company name
+as a receipt's title) cannot win against a planted one printed under a label like the key's name.
 """
 
 from __future__ import annotations
@@ -270,7 +279,8 @@ def _verdict(
     top = max(rivals, key=lambda r: r.fit)
     if top.fit > best.fit + margin:
         return (
-            f"a candidate fits the key better: {top.text!r} (label {top.label!r}, {top.fit:.2f} against {best.fit:.2f})",
+            f"a candidate fits the key better: {top.text!r} (label {top.label!r}, "
+            f"{top.fit:.2f} against {best.fit:.2f})",
             top,
         )
     # other values that fit at least as well (with examples), or as well within the margin (the key's name only)
