@@ -57,7 +57,16 @@ from ocr_kie.grounding import Evidence, ground, in_prose, line_box
 from ocr_kie.normalize import parse_number, squash
 from ocr_kie.profiles import KeyProfile
 
-__all__ = ["LABEL_MARGIN", "OWN_LABEL", "PROFILE_MARGIN", "Fit", "check_fit", "drop_unfit"]
+__all__ = [
+    "INSIDE_SHARE",
+    "LABEL_FLOOR",
+    "LABEL_MARGIN",
+    "OWN_LABEL",
+    "PROFILE_MARGIN",
+    "Fit",
+    "check_fit",
+    "drop_unfit",
+]
 
 #: With examples: how much better (profile match, 0..1) another value's candidate may fit before the value is dropped.
 PROFILE_MARGIN = 0.25
@@ -65,6 +74,8 @@ PROFILE_MARGIN = 0.25
 INSIDE_SHARE = 0.5
 #: Without examples: how much better another value's label may fit the key's name.
 LABEL_MARGIN = 0.1
+#: Without examples: a label must fit the key's name this well to make its value a rival.
+LABEL_FLOOR = 0.5
 #: Without examples: a label this close to the key's name is the key's own label.
 OWN_LABEL = 0.9
 #: Values this long (squashed) may differ from their candidate by OCR slips (rapidfuzz ratio ≥ :data:`_FUZZY`).
@@ -276,8 +287,10 @@ def _verdict(
     """Why the value's best candidate does not fit the key (and the rival that says so), or None when it fits."""
     if not rivals:
         return None
-    top = max(rivals, key=lambda r: r.fit)
-    if top.fit > best.fit + margin:
+    # without examples only a label like the key's name makes another value a rival (not "CHANGE" for "company")
+    plausible = [r for r in rivals if with_examples or r.label_fit >= LABEL_FLOOR]
+    top = max(plausible, key=lambda r: r.fit, default=None)
+    if top is not None and top.fit > best.fit + margin:
         return (
             f"a candidate fits the key better: {top.text!r} (label {top.label!r}, "
             f"{top.fit:.2f} against {best.fit:.2f})",
@@ -295,7 +308,9 @@ def _verdict(
         for r in rivals
         if r.label and r.label_fit >= OWN_LABEL and r.fit >= best.fit - margin and r.cand.kind == best.cand.kind
     ]
-    if best.label and best.label_fit >= OWN_LABEL and own:
+    # with examples the candidates' labels are noisy for this (a header row above two columns labels both):
+    # the examples' layout decides there, and this rule is for the key's name only
+    if not with_examples and best.label and best.label_fit >= OWN_LABEL and own:
         r = max(own, key=lambda r: r.fit)
         return f"the key's label is printed next to two values: {best.text!r} and {r.text!r}", r
     return None
