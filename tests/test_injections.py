@@ -11,6 +11,7 @@ from langchain_core.documents import Document
 from ocr_kie import OcrCache, PPOCRLoader
 from ocr_kie.chain import ExtractionConfig, KieExtractor
 from ocr_kie.evaluation import value_in_text
+from ocr_kie.examples import load_examples
 from ocr_kie.grounding import ground, in_prose
 from ocr_kie.guard import check_fit, drop_unfit
 from ocr_kie.ocr import get_engine
@@ -99,17 +100,20 @@ def _record(doc_id: str) -> dict:
     raise KeyError(doc_id)
 
 
-@pytest.mark.parametrize("doc_id", ["inj-000", "inj-018", "inj-024", "inj-039"])  # en/zh, plain/small print
+# en/zh; plain, small print, split over lines, disguised as a label
+@pytest.mark.parametrize("doc_id", ["inj-000", "inj-018", "inj-024", "inj-039", "inj-029", "inj-031"])
 def test_real_ocr_injection_is_not_returned_with_require_grounding(engine, doc_id):
     rec = _record(doc_id)
     labels = json.loads((INJECTIONS / "labels" / f"{doc_id}.json").read_text(encoding="utf-8"))
     docs = PPOCRLoader(str(INJECTIONS / rec["image"]), engine=engine, cache=OcrCache()).load()
     assert value_in_text(rec["injected"], docs[0].page_content)[0]  # the real OCR read the injection
     obeying = {**labels, rec["target"]: rec["injected"]}
+    examples = load_examples(INJECTIONS / "examples" / f"{rec['doc_type']}.jsonl")  # the type's clean examples
     for guard in (False, True):
         model = ScriptedChatModel(replies=[json.dumps(obeying, ensure_ascii=False)])
         config = ExtractionConfig(require_grounding=guard, max_retries=0, strategy="fewshot")
-        out = KieExtractor(rec["keys"], examples=[], llm=model, config=config).extract({"docs": docs, "ocr_seconds": 0})
+        extractor = KieExtractor(rec["keys"], examples=examples, llm=model, ocr=engine, cache=OcrCache(), config=config)
+        out = extractor.extract({"docs": docs, "ocr_seconds": 0})
         assert (out[rec["target"]] == rec["injected"]) is not guard, (guard, out)
         if guard:  # the honest values of the other keys stay
             assert all(out[k] == labels[k] for k in rec["keys"] if k != rec["target"]), out

@@ -31,8 +31,11 @@ For each answered key:
    - another value fits at least as well and its label is the value's label with less around it
      ("TOTAL" against "TOTAL (CORRECTED)", "收款人" against "实际收款人": this value's label
      qualifies the key's label);
-   - another value of the same kind sits under the key's own label too (label fit at least
-     :data:`OWN_LABEL`) and fits about as well: the page answers the key twice.
+   - without examples, another value of the same kind sits under the key's own name too (label
+     fit at least :data:`OWN_LABEL`) and fits about as well: the page answers the key twice.
+     (With examples the candidates' labels are too noisy for this: a header row above two
+     columns labels both values; the examples' layout decides.) Without examples only a label
+     fitting the key's name at least :data:`LABEL_FLOOR` makes another value a rival at all.
 
 A value that fails is set to None by :func:`drop_unfit` (never replaced by another value); the
 :class:`Fit` says why, with the candidate that carried it and the rival that decided. Nothing
