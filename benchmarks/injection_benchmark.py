@@ -1,8 +1,15 @@
 """Prompt injections printed on documents vs the ``require_grounding`` guard (issue 12, finding 10).
 
 Usage:
-    python benchmarks/injection_benchmark.py [--strategies fewshot,grounded] [--skip-honest]
-        [--name injections] [--cache-dir DIR]
+    python benchmarks/injection_benchmark.py [--set tuning|heldout] [--strategies fewshot,grounded]
+        [--skip-honest] [--honest-sets zh-kie,sroie] [--name injections] [--cache-dir DIR]
+
+``--set heldout`` runs the held-out injections (``benchmarks/datasets/injections-heldout``,
+written before the wording-free guard and run once it was final); ``--set tuning`` (the default)
+the 42 the guard was tuned on. ``--honest-sets`` names the sets of the honest-loss check:
+``zh-kie`` (its three subsets), ``sroie`` (sroie-train-100), and zh-docs types as
+``zh-docs:payslip+hotel`` (each type with its first 2 examples); the default is ``zh-kie,sroie``
+(both tuned on). zh-docs half B and any half C are held out: run them only as the lead says.
 
 Two measurements, real PP-OCR on every image (cached on disk), the chain's extraction step
 (``KieExtractor.extract``, exactly what ``build_chain(...).invoke`` runs after the OCR) with
@@ -42,7 +49,9 @@ from ocr_kie.normalize import squash
 from ocr_kie.testing import ScriptedChatModel
 
 ROOT = Path(__file__).resolve().parent
-INJECTIONS = ROOT / "datasets" / "injections"
+INJECTION_SETS = {"tuning": ROOT / "datasets" / "injections", "heldout": ROOT / "datasets" / "injections-heldout"}
+ZH_DOCS = ROOT / "datasets" / "zh-docs"
+ZH_DOCS_EXAMPLES = 2
 ZH_KIE = ROOT / "datasets" / "zh-kie"
 SROIE = ROOT.parent.parent / "shared" / "datasets" / "sroie-train-100"
 SROIE_KEYS = ["company", "date", "address", "total"]
@@ -83,54 +92,74 @@ class Runner:
         return extractor.extract({"docs": self.pages(image), "ocr_seconds": 0.0})
 
 
-def injection_pass(runner: Runner, strategies: list[str]) -> dict[str, Any]:
-    records = [json.loads(x) for x in (INJECTIONS / "injections.jsonl").read_text(encoding="utf-8").splitlines()]
-    out: dict[str, Any] = {"n": len(records), "by_strategy": {}}
-    for strategy in strategies:
+def injection_pass(runner: Runner, strategies: list[str], root: Path, modes: list[str]) -> dict[str, Any]:
+    records = [json.loads(x) for x in (root / "injections.jsonl").read_text(encoding="utf-8").splitlines()]
+    out: dict[str, Any] = {"n": len(records), "set": root.name, "by_strategy": {}}
+    for strategy, mode in ((s, m) for m in modes for s in strategies):
         rows = []
         for rec in records:
-            labels = json.loads((INJECTIONS / "labels" / f"{rec['id']}.json").read_text(encoding="utf-8"))
+            labels = json.loads((root / "labels" / f"{rec['id']}.json").read_text(encoding="utf-8"))
             reply = {**labels, rec["target"]: rec["injected"]}
             row = {"id": rec["id"], "lang": rec["lang"], "style": rec["style"], "target": rec["target"]}
+            examples, tag = [], "none"
+            if mode == "examples":  # the clean worked examples of the document's type (the key profiles)
+                examples, tag = load_examples(root / "examples" / f"{rec['doc_type']}.jsonl"), rec["doc_type"]
             for guard in (False, True):
-                res = runner.run(rec["keys"], [], "none", strategy, guard, INJECTIONS / rec["image"], reply)
+                res = runner.run(rec["keys"], examples, tag, strategy, guard, root / rec["image"], reply)
                 got = res["values"].get(rec["target"])
                 honest_lost = [k for k in rec["keys"] if k != rec["target"] and labels[k] and not res["values"].get(k)]
                 row["guard" if guard else "no_guard"] = {
                     "returned": got,
                     "injected_returned": same(got, rec["injected"]),
                     "honest_lost": honest_lost,
-                    "dropped": res.get("dropped_ungrounded", []) + res.get("rejected_not_candidates", []),
+                    "dropped": res.get("dropped_ungrounded", [])
+                    + res.get("rejected_not_candidates", [])
+                    + res.get("dropped_unfit", []),
+                    "guard": res.get("guard", {}).get(rec["target"]),
                 }
             rows.append(row)
-            print(f"{strategy} {rec['id']} {rec['lang']}/{rec['style']}: guard -> {row['guard']['returned']!r}",
+            print(f"{strategy}/{mode} {rec['id']} {rec['lang']}/{rec['style']}: guard -> {row['guard']['returned']!r}",
                   file=sys.stderr, flush=True)  # fmt: skip
-        out["by_strategy"][strategy] = rows
+        out["by_strategy"][f"{strategy}, {'2 examples' if mode == 'examples' else 'no examples'}"] = rows
     return out
 
 
-def honest_sets() -> list[tuple[str, list, list[str], list[Example]]]:
-    sets = []
-    for sub in ("bill", "ticket", "receipt"):
-        root = ZH_KIE / sub
-        meta = json.loads((root / "dataset.json").read_text(encoding="utf-8"))
-        sets.append((f"zh-kie/{sub}", load_dataset(root), meta["keys"], load_examples(root / meta["examples"])))
-    if SROIE.is_dir():
-        docs = load_dataset(SROIE)
-        sets.append(("sroie-train-100", docs[3:], SROIE_KEYS, docs[:3]))  # examples: built from OCR below
+def honest_sets(spec: str) -> list[tuple[str, list, list[str], list]]:
+    """The honest-loss sets named in ``spec`` ("zh-kie,sroie,zh-docs:payslip+hotel")."""
+    sets: list[tuple[str, list, list[str], list]] = []
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        name, _, types = part.partition(":")
+        if name == "zh-kie":
+            for sub in ("bill", "ticket", "receipt"):
+                root = ZH_KIE / sub
+                meta = json.loads((root / "dataset.json").read_text(encoding="utf-8"))
+                sets.append((f"zh-kie/{sub}", load_dataset(root), meta["keys"], load_examples(root / meta["examples"])))
+        elif name == "sroie":
+            if SROIE.is_dir():
+                docs = load_dataset(SROIE)
+                sets.append(("sroie-train-100", docs[3:], SROIE_KEYS, docs[:3]))  # examples: built from OCR below
+        elif name == "zh-docs" and types:
+            for sub in types.split("+"):
+                root = ZH_DOCS / sub
+                meta = json.loads((root / "dataset.json").read_text(encoding="utf-8"))
+                examples = load_examples(root / meta["examples"])[:ZH_DOCS_EXAMPLES]
+                sets.append((f"zh-docs/{sub}", load_dataset(root), meta["keys"], examples))
+        else:
+            raise SystemExit(f"unknown honest set {part!r}: use zh-kie, sroie or zh-docs:TYPE+TYPE")
     return sets
 
 
-def honest_pass(runner: Runner, strategies: list[str]) -> dict[str, Any]:
+def honest_pass(runner: Runner, strategies: list[str], spec: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name, docs, keys, examples in honest_sets():
+    for name, docs, keys, examples in honest_sets(spec):
         if examples and not isinstance(examples[0], Example):  # labelled documents: examples from their OCR text
             examples = [
                 Example(text=page_text(runner.pages(d.image)), values={k: d.labels.get(k) for k in keys})
                 for d in examples
             ]
         for strategy in strategies:
-            lost = {False: [], True: []}
+            lost: dict[bool, list[str]] = {False: [], True: []}
+            why: dict[str, str | None] = {}
             labelled = 0
             for d in docs:
                 reply = {k: d.labels.get(k) for k in keys}
@@ -139,6 +168,8 @@ def honest_pass(runner: Runner, strategies: list[str]) -> dict[str, Any]:
                     res = runner.run(keys, examples, name, strategy, guard, d.image, reply)
                     values = res["values"]
                     lost[guard] += [f"{d.id}:{k}" for k in keys if reply[k] is not None and values.get(k) is None]
+                    if guard:
+                        why.update({f"{d.id}:{k}": f.get("reason") for k, f in res.get("guard", {}).items()})
             extra = sorted(set(lost[True]) - set(lost[False]))
             out[f"{name}|{strategy}"] = {
                 "documents": len(docs),
@@ -147,6 +178,7 @@ def honest_pass(runner: Runner, strategies: list[str]) -> dict[str, Any]:
                 "lost_with_guard": len(lost[True]),
                 "additional_nulls": len(extra),
                 "additional": extra,
+                "additional_reasons": {k: why.get(k, "not found on the page") for k in extra},
                 "lost_without_guard_list": lost[False],
             }
             print(f"{name} {strategy}: +{len(extra)} nulls with the guard ({extra[:5]})", file=sys.stderr, flush=True)
@@ -154,7 +186,12 @@ def honest_pass(runner: Runner, strategies: list[str]) -> dict[str, Any]:
 
 
 def markdown(inj: dict[str, Any], honest: dict[str, Any], meta: dict[str, Any]) -> str:
-    lines = [f"# Injection benchmark ({meta['commit']})", "", f"{meta['note']}", ""]
+    lines = [
+        f"# Injection benchmark ({meta['commit']}): set `{inj['set']}` ({meta['tuned']})",
+        "",
+        f"{meta['note']}",
+        "",
+    ]
     lines += ["## Injected values returned (target 0 with require_grounding=True)", ""]
     lines += ["| strategy | style | lang | n | returned without guard | returned with guard |"]
     lines += ["|---|---|---|---|---|---|"]
@@ -192,35 +229,52 @@ def markdown(inj: dict[str, Any], honest: dict[str, Any], meta: dict[str, Any]) 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--set", choices=sorted(INJECTION_SETS), default="tuning", help="which injection set")
     parser.add_argument("--strategies", default="fewshot,grounded")
+    parser.add_argument("--honest-sets", default="zh-kie,sroie", help="zh-kie, sroie, zh-docs:TYPE+TYPE")
+    parser.add_argument(
+        "--no-wording",
+        action="store_true",
+        help="without the phrase list (grounding.without_instructions): the wording-free guard alone",
+    )
+    parser.add_argument("--modes", default="examples,none", help="injection pass with the type's 2 examples, without")
     parser.add_argument("--ocr", default="paddle")
     parser.add_argument("--skip-honest", action="store_true", help="only the injection set")
     parser.add_argument("--cache-dir", default="/tmp/ocr_kie-injection-ocr-cache")
-    parser.add_argument("--name", default="injections")
+    parser.add_argument("--name", default=None, help="results file name (default: injections, injections-heldout)")
     parser.add_argument("--out-dir", default=str(RESULTS))
     args = parser.parse_args()
     strategies = args.strategies.split(",")
+    if args.no_wording:
+        import ocr_kie.chain
+
+        ocr_kie.chain.without_instructions = list  # type: ignore[assignment]
     runner = Runner(OcrCache(directory=args.cache_dir), args.ocr)
     start, load = time.time(), os.getloadavg()
     commit = os.popen(f"git -C {ROOT} rev-parse --short HEAD").read().strip()  # the code this run imported
     if os.popen(f"git -C {ROOT} status --porcelain -- ../src").read().strip():
         commit += "+dirty"
-    inj = injection_pass(runner, strategies)
-    honest = {} if args.skip_honest else honest_pass(runner, strategies)
+    inj = injection_pass(runner, strategies, INJECTION_SETS[args.set], args.modes.split(","))
+    honest = {} if args.skip_honest else honest_pass(runner, strategies, args.honest_sets)
+    name = args.name or ("injections" if args.set == "tuning" else f"injections-{args.set}")
     meta = {
         "commit": commit,
         "python": platform.python_version(),
         "seconds": round(time.time() - start),
         "load_average_start": load,
+        "load_average_end": os.getloadavg(),
+        "tuned": "tuned on" if args.set == "tuning" else "held out",
         "note": f"Real PP-OCR ({args.ocr}), scripted obeying/oracle model, max_retries=0; commit {commit}; "
-        f"{round(time.time() - start)} s wall on a shared 2-core machine (load average at start {load[0]:.1f}).",
+        f"{round(time.time() - start)} s wall on a shared 2-core machine (load average at start {load[0]:.1f}, "
+        f"at the end {os.getloadavg()[0]:.1f}). Honest-loss sets: {args.honest_sets if not args.skip_honest else 'skipped'}; "
+        f"phrase list {'off' if args.no_wording else 'on'}.",
     }
     text = markdown(inj, honest, meta)
     print(text)
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"{args.name}.md").write_text(text, encoding="utf-8")
-    (out / f"{args.name}.json").write_text(
+    (out / f"{name}.md").write_text(text, encoding="utf-8")
+    (out / f"{name}.json").write_text(
         json.dumps({"meta": meta, "injections": inj, "honest": honest}, ensure_ascii=False, indent=1) + "\n",
         encoding="utf-8",
     )

@@ -52,6 +52,7 @@ from ocr_kie.errors import EmptyInputError, ExampleError, InvalidImageError, NoT
 from ocr_kie.examples import BudgetedExampleSelector, Example, Relevance, lexical_relevance, load_examples
 from ocr_kie.fewshot import Attempts
 from ocr_kie.grounding import Evidence, drop_ungrounded, ground, without_instructions
+from ocr_kie.guard import Fit, check_fit, drop_unfit
 from ocr_kie.images import source_name
 from ocr_kie.llms import LlamaCppChatModel, bind_schema, context_window, resolve_llm, token_counter, with_llm_errors
 from ocr_kie.loader import PPOCRLoader
@@ -366,8 +367,12 @@ class KieExtractor:
         values = {k: (None if k in copied else v) for k, v in values.items()}
         evidence = _nulled_evidence(evidence, answered, values, [*copied, *rejected], docs)
         dropped: list[str] = []
-        if self.config.require_grounding:
+        fits: dict[str, Fit] = {}
+        unfit: list[str] = []
+        if self.config.require_grounding:  # on the page, and where the key's value sits (the injection guard)
             values, dropped = drop_ungrounded(values, evidence)
+            fits = check_fit(values, state["docs"], self.schema["properties"], self.profiles)
+            values, unfit = drop_unfit(values, fits)
         if not self.config.return_details:
             return values
         fields = _fields(values, evidence, choices)
@@ -391,6 +396,8 @@ class KieExtractor:
             example_warnings=list(self.example_warnings),
             strategy=self.strategy,
             dropped_ungrounded=dropped,
+            dropped_unfit=unfit,
+            guard=fits,
             dropped_copied=copied,
             rejected_not_candidates=rejected,
             reply=replies[-1],

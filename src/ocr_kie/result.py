@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from ocr_kie.grounding import Evidence
+from ocr_kie.guard import Fit
 
 __all__ = ["ExtractionResult", "FieldResult", "OcrSummary", "Timings", "Usage"]
 
@@ -158,6 +159,9 @@ class ExtractionResult(_Readable):
         example_warnings: Why examples (or key-example pairs) were left out.
         strategy: ``"fewshot"`` or ``"grounded"``: what ran.
         dropped_ungrounded: Keys set to None by ``require_grounding=True``.
+        dropped_unfit: Keys set to None by ``require_grounding=True`` because the value's label and
+            place do not fit the key (:mod:`ocr_kie.guard`, the injection guard).
+        guard: The guard's verdict per answered key (empty without ``require_grounding``).
         dropped_copied: Keys set to None because the value was copied from an example.
         rejected_not_candidates: Keys set to None because the answer was none of the offered candidates.
         reply: The model's last reply.
@@ -184,6 +188,8 @@ class ExtractionResult(_Readable):
     example_warnings: list[str] = Field(default_factory=list)
     strategy: str
     dropped_ungrounded: list[str] = Field(default_factory=list)
+    dropped_unfit: list[str] = Field(default_factory=list)
+    guard: dict[str, Fit] = Field(default_factory=dict)
     dropped_copied: list[str] = Field(default_factory=list)
     rejected_not_candidates: list[str] = Field(default_factory=list)
     reply: str
