@@ -70,11 +70,11 @@ class GroundedOptions(BaseModel):
         prior_weight: How much the candidates' priors count against the model's scores (the
             exponent of the prior in the product; 0 = the model alone).
         model_weight: The exponent of the model's probability (0 = the priors alone, and the model
-            is not asked at all). The default, 0.1 with ``length_normalize``, is what measured best
-            for the embedded SmolLM2-135M (docs/small-models.md): larger weights let it overrule
-            good priors and lose accuracy, and 0 was as accurate with it, a few hundred times
-            faster. A stronger local model deserves a larger weight; choose it on your documents
-            with ``benchmarks/grounded_benchmark.py`` and ``benchmarks/grounded_weights.py``.
+            is not asked at all). The default, 0.2 with ``length_normalize``, was chosen on zh-docs
+            half B (2 examples, 32 documents, SmolLM2-135M, the short scoring prompt; B is
+            "weight-tuned" since): exact 0.812 at 0 and 0.1, 0.837 at 0.2 and 0.3, 0.788 at 1.0
+            (docs/llms.md). A stronger local model deserves a larger weight; choose it on your
+            documents with ``benchmarks/profiles_benchmark.py --sweep``.
         null_prior: The prior of ``null`` (the document has no value for the key).
         length_normalize: Score a candidate by the mean, not the sum, of its tokens' log-probabilities.
         show_candidates: Offer the candidates in the prompt (``[label] value`` lines). Always done
@@ -99,7 +99,7 @@ class GroundedOptions(BaseModel):
 
     max_candidates: int = Field(default=12, gt=0)
     prior_weight: float = Field(default=1.0, ge=0)
-    model_weight: float = Field(default=0.1, ge=0)
+    model_weight: float = Field(default=0.2, ge=0)
     null_prior: float = Field(default=0.05, gt=0, le=1)
     length_normalize: bool = True
     show_candidates: bool = False
