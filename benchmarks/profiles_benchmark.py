@@ -147,6 +147,12 @@ def _run_set(label, keys, examples, docs, pages, llm, options, cache, tokens, ro
     }
 
 
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
 def _capture() -> None:
     """Keep each document's choices on the decoder, so every option's scores land in the rows."""
     from ocr_kie.decoding import GroundedDecoder
@@ -169,9 +175,14 @@ def main() -> int:
     parser.add_argument("--shots", default="0,1,2,3,5", help="numbers of examples on the held-out types")
     parser.add_argument("--model-shots", default="2", help="numbers of examples run with the model (others: priors)")
     parser.add_argument("--llm", default=None)
+    parser.add_argument("--threads", type=int, default=None, help="llama.cpp threads (default one per core)")
     parser.add_argument("--model-weight", type=float, default=GroundedOptions().model_weight)
     parser.add_argument("--max-candidates", type=int, default=GroundedOptions().max_candidates)
     parser.add_argument("--scoring-examples", type=int, default=GroundedOptions().scoring_examples)
+    parser.add_argument("--model-candidates", type=int, default=GroundedOptions().model_candidates)
+    parser.add_argument(
+        "--scoring-prompt", choices=("answers", "examples"), default=GroundedOptions().scoring_prompt
+    )
     parser.add_argument("--sweep", default="0,0.05,0.1,0.2,0.3,0.5,1", help="model weights recombined offline")
     parser.add_argument("--limit", type=int, default=None, help="documents per subset (a quick look)")
     parser.add_argument("--cache-dir", default="/tmp/ocr_kie-profiles-ocr-cache")
@@ -214,9 +225,14 @@ def main() -> int:
             tokens = default_max_tokens(schema)
             weight = args.model_weight if asked else 0.0
             if llm is None:  # loaded even for the priors alone: the grounded decoder runs on it
-                llm = resolve_llm(args.llm, max_tokens=256)
+                extra = {"n_threads": args.threads} if args.threads else {}
+                llm = resolve_llm(args.llm, max_tokens=256, **extra)
             options = GroundedOptions(
-                model_weight=weight, max_candidates=args.max_candidates, scoring_examples=args.scoring_examples
+                model_weight=weight,
+                max_candidates=args.max_candidates,
+                scoring_examples=args.scoring_examples,
+                model_candidates=args.model_candidates,
+                scoring_prompt=args.scoring_prompt,
             )
             result = _run_set(label, keys, examples, docs, pages, llm, options, cache, tokens, rows_file)
             if weight:
@@ -234,10 +250,13 @@ def main() -> int:
 
     lines = [
         f"## Key profiles (issue 11): model weight {args.model_weight}, max_candidates {args.max_candidates}, "
-        f"scoring_examples {args.scoring_examples}",
+        f"scoring_examples {args.scoring_examples}, model_candidates {args.model_candidates}, "
+        f"scoring_prompt {args.scoring_prompt}",
         "",
-        f"model: {getattr(llm, 'model_name', 'none asked')}; {os.cpu_count()} CPUs shared with other jobs; "
-        f"1-min load average during the run {min(load):.1f}..{max(load):.1f}. OCR cached, not in s/doc.",
+        f"model: {getattr(llm, 'model_name', 'none asked')} ({getattr(llm, 'n_threads', '?')} threads); "
+        f"{os.cpu_count()} CPUs shared with other jobs; "
+        f"1-min load average during the run {min(load):.1f}..{max(load):.1f}. OCR cached, not in s/doc. "
+        f"Peak memory (max RSS of the process, OCR included) {_peak_rss_mb():.0f} MB.",
         "",
         "| set / type / examples | tuned-on | docs | exact | lenient | in document | nulls (gold nulls) "
         "| LLM s/doc (median) | model weight |",
@@ -276,7 +295,7 @@ def main() -> int:
     text = "\n".join(lines)
     print(text)
     (RESULTS / f"{args.name}.md").write_text(text + "\n", encoding="utf-8")
-    payload = {"args": vars(args), "results": results}
+    payload = {"args": vars(args), "peak_rss_mb": _peak_rss_mb(), "results": results}
     (RESULTS / f"{args.name}.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 #: Fixtures that hand a test a real OCR engine or the real embedded LLM (or results made with them).
-MODEL_FIXTURES = frozenset({"engine", "paddle", "embedded", "real_results", "local_ray"})
+MODEL_FIXTURES = frozenset({"engine", "paddle", "embedded", "gemma", "real_results", "local_ray"})
 #: Test modules whose every test runs a real model, here or in a child process.
 MODEL_MODULES = frozenset(
     {
@@ -59,6 +59,8 @@ MODEL_TESTS = frozenset(
         "test_real_scorer_reports_a_prompt_longer_than_the_context",
         "test_real_scorer_reuses_the_cached_prompt",
         "test_scoring_context_on_a_llama_cpp_without_a_unified_kv_cache_says_how_to_fix_it",
+        # test_llm_embedded.py
+        "test_grounded_scoring_prompt_is_short_and_the_same_before_every_document",
         # test_llm_errors.py (the command line with ONNX PP-OCR, in a child process)
         "test_the_real_cli_against_a_hanging_server_records_a_timeout",
         # test_loader.py

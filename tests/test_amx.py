@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import llama_cpp
@@ -9,7 +10,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 from ocr_kie.amx import cpu_has_amx, model_params_without_amx
-from ocr_kie.llms import LlamaCppChatModel, embedded_model_path
+from ocr_kie.llms import LlamaCppChatModel, resolve_llm
 
 
 def _cpuinfo(tmp_path: Path, flags: str) -> Path:
@@ -42,9 +43,11 @@ def test_default_params_are_restored_when_the_load_fails():
 
 
 @pytest.mark.model
-def test_the_embedded_model_loads_and_answers_on_this_cpu():
-    # A fresh context size, so that this test loads its own llama (the load cache is keyed by it).
-    model = LlamaCppChatModel(model_path=str(embedded_model_path()), n_ctx=1024, max_tokens=8)
-    reply = model.invoke([HumanMessage("What is the capital of France? Answer in one word.")])
+def test_the_embedded_model_loads_and_answers_on_this_cpu(monkeypatch: pytest.MonkeyPatch):
+    for name in [n for n in os.environ if n.startswith("QIANFAN_")]:
+        monkeypatch.delenv(name)
+    embedded = resolve_llm(None)  # the shared llama of the process (one per process: test_llms)
+    assert isinstance(embedded, LlamaCppChatModel)
+    reply = embedded.invoke([HumanMessage("What is the capital of France? Answer in one word.")])
     assert reply.content.strip()
-    assert model.client.model_params.use_extra_bufts is (not cpu_has_amx())
+    assert embedded.client.model_params.use_extra_bufts is (not cpu_has_amx())

@@ -306,7 +306,7 @@ def test_scoring_context_on_a_llama_cpp_without_a_unified_kv_cache_says_how_to_f
     import ctypes
 
     from ocr_kie.errors import LlmCallError
-    from ocr_kie.llms import _ScoringContext
+    from ocr_kie.llms.scoring import _ScoringContext
 
     class OldParams(ctypes.Structure):  # an older llama.cpp's context parameters: no kv_unified
         _fields_ = [("n_ctx", ctypes.c_uint32), ("n_seq_max", ctypes.c_uint32)]

@@ -37,9 +37,6 @@ from ocr_kie.llms import (
     DEFAULT_QIANFAN_MODEL,
     EMBEDDED_GGUF,
     LlamaCppChatModel,
-    _collapse,
-    _Guard,
-    _json_state,
     bind_schema,
     context_window,
     embedded_model_path,
@@ -48,6 +45,7 @@ from ocr_kie.llms import (
     resolve_llm,
     token_counter,
 )
+from ocr_kie.llms.guard import _collapse, _Guard, _json_state
 from ocr_kie.secrets import RedactSecretsFilter, install_secret_filter, redact, register_secret
 from ocr_kie.testing import ScriptedChatModel
 

@@ -45,6 +45,7 @@ from ocr_kie.decoding import (
     check_against_candidates,
     copied_from_examples,
     flat_schema,
+    scoring_messages,
     shape_check,
     shortlist,
 )
@@ -280,6 +281,10 @@ class KieExtractor:
             budget = max(window - fixed - cfg.max_tokens - PROMPT_MARGIN, 0)
         used = self.selector.select(text, budget)  # what the template chooses: selection is deterministic
         info = {"examples_used": used, "example_budget": budget, "context_window": window}
+        if self.decoder is not None and cfg.grounded.scoring_prompt == "answers":
+            used = sorted(used)  # the examples' answers only, in the user's order (see decoding.scoring_messages)
+            answers = [self.selector.groups[i][-1]["output"] for i in used]
+            return scoring_messages(cfg.system_prompt, answers, document), {**info, "examples_used": used}
         if self.decoder is not None and cfg.grounded.scoring_examples is not None:
             used = used[len(used) - cfg.grounded.scoring_examples :] if cfg.grounded.scoring_examples else []
             info["examples_used"] = used

@@ -30,10 +30,10 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.documents import Document
-from langchain_core.messages import BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field
 
 from ocr_kie.candidates import Candidate, ScoredCandidate, key_candidates, page_candidates
@@ -53,6 +53,7 @@ __all__ = [
     "copied_from_examples",
     "flat_schema",
     "options_for_keys",
+    "scoring_messages",
     "shape_check",
     "shortlist",
 ]
@@ -69,11 +70,11 @@ class GroundedOptions(BaseModel):
         prior_weight: How much the candidates' priors count against the model's scores (the
             exponent of the prior in the product; 0 = the model alone).
         model_weight: The exponent of the model's probability (0 = the priors alone, and the model
-            is not asked at all). The default, 0.1 with ``length_normalize``, is what measured best
-            for the embedded SmolLM2-135M (docs/small-models.md): larger weights let it overrule
-            good priors and lose accuracy, and 0 was as accurate with it, a few hundred times
-            faster. A stronger local model deserves a larger weight; choose it on your documents
-            with ``benchmarks/grounded_benchmark.py`` and ``benchmarks/grounded_weights.py``.
+            is not asked at all). The default, 0.2 with ``length_normalize``, was chosen on zh-docs
+            half B (2 examples, 32 documents, SmolLM2-135M, the short scoring prompt; B is
+            "weight-tuned" since): exact 0.812 at 0 and 0.1, 0.837 at 0.2 and 0.3, 0.788 at 1.0
+            (docs/llms.md). A stronger local model deserves a larger weight; choose it on your
+            documents with ``benchmarks/profiles_benchmark.py --sweep``.
         null_prior: The prior of ``null`` (the document has no value for the key).
         length_normalize: Score a candidate by the mean, not the sum, of its tokens' log-probabilities.
         show_candidates: Offer the candidates in the prompt (``[label] value`` lines). Always done
@@ -84,18 +85,28 @@ class GroundedOptions(BaseModel):
         scoring_examples: The most example turns in the scoring prompt of a local model (None: all
             that fit the budget; 0: none, the key profiles carry what the examples teach). Fewer
             turns make a shorter prompt.
+        model_candidates: The most candidates per key the model scores (the best priors, and
+            null): the profile is the prior, the model chooses among its top few. Fewer is faster;
+            candidates below them are not chosen when the model is asked.
+        scoring_prompt: What the scoring prompt of a local model shows of the examples:
+            ``"answers"`` (default) their answers only, as one short turn before the document (the
+            key profiles carry what their pages teach, and a document's prompt is a few hundred
+            tokens instead of thousands); ``"examples"`` the whole example turns, as the few-shot
+            prompt does (up to ``scoring_examples`` of them).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     max_candidates: int = Field(default=12, gt=0)
     prior_weight: float = Field(default=1.0, ge=0)
-    model_weight: float = Field(default=0.1, ge=0)
+    model_weight: float = Field(default=0.2, ge=0)
     null_prior: float = Field(default=0.05, gt=0, le=1)
     length_normalize: bool = True
     show_candidates: bool = False
     stable_examples: bool = True
     scoring_examples: int | None = Field(default=None, ge=0)
+    model_candidates: int = Field(default=4, gt=0)
+    scoring_prompt: Literal["answers", "examples"] = "answers"
 
 
 @dataclass(frozen=True)
@@ -234,6 +245,28 @@ def shape_check(values: Mapping[str, Any], profiles: Mapping[str, KeyProfile]) -
     return out
 
 
+#: The turn that shows the examples' answers in the scoring prompt (``scoring_prompt="answers"``).
+ANSWERS_TURN = "Answers for earlier documents of this kind, one JSON object per document:\n{answers}"
+
+
+def scoring_messages(system: str, answers: Sequence[str], document: Sequence[BaseMessage]) -> list[BaseMessage]:
+    """The short scoring prompt of a local model (``scoring_prompt="answers"``).
+
+    The system prompt, the examples' answers in one turn (what values look like as answers: the
+    key profiles carry what the examples' pages teach), then the document's turns.
+
+    Args:
+        system: The system prompt.
+        answers: The examples' answers as JSON, in a fixed order (the prompt before the document is
+            then the same for every document and stays in the KV cache).
+        document: The document's turns (ending with the task).
+    """
+    messages: list[BaseMessage] = [SystemMessage(system)]
+    if answers:
+        messages += [HumanMessage(ANSWERS_TURN.format(answers="\n".join(answers))), AIMessage("OK.")]
+    return [*messages, *document]
+
+
 def candidate_listing(candidates: Mapping[str, Sequence[ScoredCandidate]]) -> str:
     """The candidates as prompt text, one key per block, ``[label] value`` per candidate.
 
@@ -309,7 +342,9 @@ class GroundedDecoder:
 
     The answer is the JSON object the examples show (``{"k1": v1, "k2": v2}``), built key by key:
     for key *i* the prompt is followed by the answer so far and ``"k_i":``, and each alternative
-    (``"candidate"`` or ``null``, with the separator that follows) is scored as a continuation.
+    (one of the ``model_candidates`` best priors or ``null``, with the separator that follows) is
+    scored as a continuation. The prompt and the answer so far stay in the scorer's KV cache, so
+    each key costs only its alternatives' tokens.
 
     Args:
         llm: The local model.
@@ -348,13 +383,15 @@ class GroundedDecoder:
                 values[key] = choices[key].value
             reply = json.dumps(values, ensure_ascii=False)
             return values, choices, {"reply": reply, "input_tokens": 0, "output_tokens": 0, "evaluated_tokens": 0}
+        top = self.options.model_candidates
         with self.llm.scorer() as scorer:
             prompt = scorer.prompt(messages)
             answer = "{"
             for i, key in enumerate(keys):
                 end = "}" if i == len(keys) - 1 else ","
                 answer += json.dumps(key, ensure_ascii=False) + ":"
-                choice = self._choose(scorer, prompt + answer, key, list(candidates.get(key, ())), end, nulls.get(key))
+                shortlisted = list(candidates.get(key, ()))[:top]
+                choice = self._choose(scorer, prompt + answer, key, shortlisted, end, nulls.get(key))
                 choices[key] = choice
                 values[key] = choice.value
                 answer += " " + json.dumps(choice.value, ensure_ascii=False) + end + ("" if end == "}" else " ")

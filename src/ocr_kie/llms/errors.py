@@ -25,11 +25,16 @@ Example:
     ...     llm.invoke("hi")  # doctest: +SKIP
     ... except Exception as e:
     ...     raise translate(e, provider="openai", model="qwen2.5") from None
+
+Every model wrapper in :mod:`ocr_kie.llms` translates the same way, with :func:`translating`
+around the call (sync, async and streaming alike).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ocr_kie.errors import (
@@ -44,7 +49,7 @@ from ocr_kie.errors import (
 )
 from ocr_kie.secrets import redact
 
-__all__ = ["error_for_status", "translate", "translated_cause"]
+__all__ = ["error_for_status", "translate", "translated_cause", "translating"]
 
 #: Phrases of a 400 answer that mean the prompt does not fit the context.
 _OVERFLOW_HINTS = (
@@ -222,3 +227,24 @@ def translated_cause(error: BaseException) -> BaseException | None:
         if redact(text) != text:
             return None
     return error
+
+
+@contextlib.contextmanager
+def translating(
+    error: Callable[[Exception], BaseException], *, keep: tuple[type[BaseException], ...] = (LlmCallError,)
+) -> Iterator[None]:
+    """Re-raise what the block raises as ``error(e)``, chained to the original unless its text holds a secret.
+
+    Works around a plain call, an ``await`` and a ``yield from`` alike (a generator's body may run
+    inside it).
+
+    Args:
+        error: The translation (e.g. ``lambda e: translate(e, provider="openai")``).
+        keep: Exceptions raised as they are (already translated).
+    """
+    try:
+        yield
+    except keep:
+        raise
+    except Exception as e:
+        raise error(e) from translated_cause(e)
