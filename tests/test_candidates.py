@@ -54,7 +54,7 @@ def test_every_line_is_a_candidate_with_its_box_score_and_page() -> None:
     assert value.page == 2 and value.lines == (1,) and value.box == (503, 233, 660, 264)
     assert value.ocr_score == pytest.approx(0.88)
     assert value.label == "可用额度" and value.label_source == "left"
-    assert "可用额度" in value.neighbours
+    assert value.order == (0, 0)
 
 
 def test_separators_split_a_line_into_label_and_value() -> None:
