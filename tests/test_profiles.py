@@ -186,6 +186,9 @@ def test_unlabelled_blocks_multi_line_values_and_a_date_without_its_label_are_le
     ranked, nulls = shortlist([page(new)], schema, GroundedOptions(), profiles)
     assert ranked["company"][0].text == "GAMMA MART"
     assert ranked["address"][0].text == "88 HILL VIEW NORTH BAY 50000 CITY"  # all three lines, not the phone after
+    everything, _ = shortlist([page(new)], schema, GroundedOptions(max_candidates=500), profiles)
+    with_name = next(s for s in everything["address"] if s.text.startswith("GAMMA MART 88"))
+    assert "holds another key's value" in with_name.reasons  # one printed text answers one key
     assert ranked["total"][0].text == "42.40"  # labelled like the examples and second largest, not the tax
     # "Date:" is not on this page, but a date shaped like the examples' keeps null unlikely
     assert ranked["date"][0].text == "03/04/2019" and nulls["date"] < ranked["date"][0].prior

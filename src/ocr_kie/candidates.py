@@ -99,7 +99,7 @@ class Candidate:
         order: Rows of the page above its first line and below its last line (its place in the
             page's reading order, counted from either end).
         magnitude: For an amount, how many larger amounts the page prints (0: the largest).
-        contents: The typed kinds (date, phone, id …) found on its lines.
+        contents: The typed kinds (date, phone, id …) found in it.
     """
 
     text: str
@@ -462,7 +462,7 @@ class _Builder:
         for line in self.page.lines:
             self._add(line.text, "line", [line])
             for variant in _trimmed(line.text):
-                self._add(variant, "span", [line])
+                self._add(variant, "line", [line])  # the line as printed, less a code
             self._spans(line)
             self._script_spans(line)
             self._typed(line)
@@ -470,15 +470,15 @@ class _Builder:
         self._column_runs()
         values = {id(c): parse_number(c.text) for c in self.out if c.kind == "amount"}
         larger = sorted({v for v in values.values() if v is not None}, reverse=True)
-        typed: dict[int, set[str]] = {}
+        typed: dict[int, set[tuple[str, str]]] = {}
         for c in self.out:
             if c.kind not in ("line", "span", "run"):
-                typed.setdefault(c.lines[0], set()).add(c.kind)
+                typed.setdefault(c.lines[0], set()).add((c.kind, c.text))
         return [
             replace(
                 c,
                 magnitude=None if values.get(id(c)) is None else larger.index(values[id(c)]),
-                contents=frozenset().union(*(typed.get(i, ()) for i in c.lines)),
+                contents=frozenset(k for i in c.lines for k, t in typed.get(i, ()) if t in c.text),
             )
             for c in self.out
         ]

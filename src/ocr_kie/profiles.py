@@ -293,18 +293,27 @@ class KeyProfile:
         its own (on its line or row) or under another key's: a date printed without the
         examples' "Date:" is still the date; one printed after "账单日：" is not "到期还款日".
         """
-        if not self.views or self.label_on_page(candidates):
+        if not self.views or self.label_on_page(candidates) is not False:  # printed without labels: no sign
             return default
         rest = 1.0 - WEIGHTS["label"]
+        # printed under a label of its own (on its line or row) that is not the examples', or another key's
+        owned = {
+            squash(s.text)
+            for s in ranked
+            if s.features
+            and (
+                self.foreign_label(s.candidate)
+                or (s.candidate.label_source in ("prefix", "left") and s.features["label"] < 0.5)
+            )
+        }
         for s in ranked:
-            if not s.features or self.foreign_label(s.candidate):
+            if not s.features or squash(s.text) in owned:
                 continue
-            if s.candidate.label_source not in (None, "above") and s.features["label"] < 0.5:
-                continue  # printed under a label of its own, not the examples'
             if s.candidate.kind not in _TEXT_KINDS:  # a typed value: its kind and shape say enough
                 fit = (s.features["kind"] + s.features["shape"]) / 2 + 0.1
-            else:
+            else:  # text: shaped like the examples' and fitting otherwise
                 fit = sum(WEIGHTS[k] * v for k, v in s.features.items() if k != "label") / rest
+                fit *= s.features["shape"] >= 0.7
             if fit >= FIT_FLOOR:
                 return default
         return ABSENT_NULL_PRIOR
