@@ -534,8 +534,8 @@ class _Builder:
         text = to_halfwidth(line.text)
         taken: list[tuple[int, int]] = []
 
-        def emit(kind: str, start: int, end: int) -> None:
-            label, source = self._typed_label(line, start, taken)
+        def emit(kind: str, start: int, end: int, at: int | None = None, before: list | None = None) -> None:
+            label, source = self._typed_label(line, start if at is None else at, taken if before is None else before)
             self._add(line.text[start:end], kind, [line], label=label, label_source=source)
 
         def free(start: int, end: int) -> bool:
@@ -557,21 +557,16 @@ class _Builder:
             rest = text[m.end() :]
             t = _TIME.match(text, m.end() + len(rest) - len(rest.lstrip()))
             if t is not None and t.start() - m.end() <= 2:
-                label, source = self._typed_label(line, m.start(), taken[:-1])
-                self._add(line.text[m.start() : t.end()], "date", [line], label=label, label_source=source)
+                emit("date", m.start(), t.end(), before=taken[:-1])
         scan("time", _TIME)
         scan("percent", _PERCENT)
         for m in _AMOUNT_MARKED.finditer(text):
             if not free(*m.span()):
                 continue
-            label, source = self._typed_label(line, m.start(), taken)
-            spans = [m.span()]  # "¥20.8元", "¥20.8", "20.8"; "RM 9.00", "9.00"
-            if m.group("a") is not None:
-                spans += [m.span("pre"), m.span("a")]
-            else:
-                spans.append(m.span("b"))
+            # "¥20.8元", "¥20.8", "20.8"; "RM 9.00", "9.00"
+            spans = [m.span(), *((m.span("pre"), m.span("a")) if m.group("a") is not None else (m.span("b"),))]
             for start, end in dict.fromkeys(spans):
-                self._add(line.text[start:end], "amount", [line], label=label, label_source=source)
+                emit("amount", start, end, at=m.start())
             taken.append(m.span())
         for m in _PHONE.finditer(text):
             digits = sum(ch.isdigit() for ch in m.group())

@@ -77,22 +77,11 @@ def shape_of(text: str) -> str:
         >>> shape_of("**** 2931"), shape_of("¥1,200.00"), shape_of("每月5日")
         ('**** 9999', '¥9,999.99', '汉汉9汉')
     """
-    out = []
-    for ch in to_halfwidth(text.strip()):
-        if ch.isdigit():
-            out.append("9")
-        elif "a" <= ch <= "z":
-            out.append("a")
-        elif "A" <= ch <= "Z":
-            out.append("A")
-        elif re.match(f"[{_CJK_RE}]", ch):
-            out.append("汉")
-        elif ch.isspace():
-            if out and out[-1] != " ":
-                out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
+    classes = ((r"\d", "9"), ("[a-z]", "a"), ("[A-Z]", "A"), (f"[{_CJK_RE}]", "汉"))
+    out = to_halfwidth(text.strip())
+    for pattern, mark in classes:  # ASCII classes only: re's \d would take other scripts' digits too
+        out = re.sub(pattern, mark, out, flags=re.ASCII)
+    return re.sub(r"\s+", " ", out)
 
 
 def collapsed(shape: str) -> str:
@@ -111,17 +100,13 @@ def _tokens(text: str) -> list[re.Match[str]]:
 
 def _part_of(container: str, value: str) -> tuple[int, int | None] | None:
     """The token slice of ``container`` that is ``value``, counted from the nearer end; None if not on token edges."""
-    folded, target = to_halfwidth(container), to_halfwidth(value.strip())
-    at = folded.find(target)
-    if at < 0 or not target:
-        return None
-    toks = _tokens(container)
+    target = to_halfwidth(value.strip())
+    at, toks = to_halfwidth(container).find(target), _tokens(container)
     starts = [i for i, t in enumerate(toks) if t.start() == at]
     ends = [i for i, t in enumerate(toks) if t.end() == at + len(target)]
-    if not starts or not ends:
+    if at < 0 or not target or not starts or not ends:
         return None
-    i, j = starts[0], ends[0] + 1
-    n = len(toks)
+    i, j, n = starts[0], ends[0] + 1, len(toks)
     if n - j < i:  # nearer the end: count from it ("the last four digits")
         return (i - n, None if j == n else j - n)
     return (i, j)
@@ -137,13 +122,8 @@ def _apply_part(text: str, part: tuple[int, int | None]) -> str | None:
 
 def _after(text: str, count: int) -> str:
     """The text after its first ``count`` non-space characters (separators stripped)."""
-    seen = 0
-    for i, ch in enumerate(text):
-        if not ch.isspace():
-            seen += 1
-        if seen == count:
-            return text[i + 1 :].strip(" :：\t")
-    return ""
+    m = re.match(rf"(?:\s*\S){{{count}}}", text)
+    return text[m.end() :].strip(" :：\t") if m else ""
 
 
 @dataclass(frozen=True)
@@ -406,10 +386,7 @@ def _drop_varying_labels(profile: KeyProfile) -> None:
     by_example: dict[int, set[str]] = {}
     for v in profile.views:
         by_example.setdefault(v.example, set()).add(v.label or "")
-    if len(by_example) < 2:
-        return
-    for v in list(profile.views):
-        others = [ls for ex, ls in by_example.items() if ex != v.example]
-        alike = any(label_similarity(v.label, [o]) >= 0.5 for ls in others for o in ls if o)
-        if v.label and not alike and label_similarity(v.label, [profile.key]) < 0.5:
-            profile.views[profile.views.index(v)] = replace(v, label=None, label_source="varies")
+    for i, v in enumerate(profile.views if len(by_example) > 1 else ()):
+        others = [o for ex, labels in by_example.items() if ex != v.example for o in labels if o]
+        if v.label and label_similarity(v.label, [*others, profile.key]) < 0.5:
+            profile.views[i] = replace(v, label=None, label_source="varies")
