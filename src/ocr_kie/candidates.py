@@ -468,7 +468,9 @@ class _Builder:
             self._typed(line)
         self._row_runs()
         self._column_runs()
-        values = {id(c): parse_number(c.text) for c in self.out if c.kind == "amount"}
+        amounts = {(c.lines, squash(c.text)): parse_number(c.text) for c in self.out if c.kind == "amount"}
+        # a line or span printed as just an amount is that amount (its size ranked too)
+        values = {id(c): amounts.get((c.lines, squash(c.text))) for c in self.out}
         larger = sorted({v for v in values.values() if v is not None}, reverse=True)
         typed: dict[int, set[tuple[str, str]]] = {}
         for c in self.out:

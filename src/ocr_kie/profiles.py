@@ -46,12 +46,12 @@ __all__ = [
 #: Feature weights of :meth:`KeyProfile.match` (they sum to 1).
 WEIGHTS: Mapping[str, float] = {
     "label": 0.25,
-    "kind": 0.1,
+    "kind": 0.05,
     "shape": 0.15,
     "position": 0.1,
     "order": 0.1,
     "lines": 0.1,
-    "magnitude": 0.1,
+    "magnitude": 0.15,
     "contents": 0.1,
 }
 #: A candidate this far from an example's position (share of the page's diagonal) gets no position credit.
@@ -275,7 +275,8 @@ class KeyProfile:
         """
         if not self.views or self.label_on_page(candidates) is not False:  # printed without labels: no sign
             return default
-        rest = 1.0 - WEIGHTS["label"]
+        shown = [k for k in WEIGHTS if k not in ("label", "magnitude")]  # a text's magnitude says nothing
+        rest = sum(WEIGHTS[k] for k in shown)
         # printed under a label of its own (on its line or row) that is not the examples', or another key's
         owned = {
             squash(s.text)
@@ -292,7 +293,7 @@ class KeyProfile:
             if s.candidate.kind not in _TEXT_KINDS:  # a typed value: its kind and shape say enough
                 fit = (s.features["kind"] + s.features["shape"]) / 2 + 0.1
             else:  # text: shaped like the examples' and fitting otherwise
-                fit = sum(WEIGHTS[k] * v for k, v in s.features.items() if k != "label") / rest
+                fit = sum(WEIGHTS[k] * s.features[k] for k in shown) / rest
                 fit *= s.features["shape"] >= 0.7
             if fit >= FIT_FLOOR:
                 return default
