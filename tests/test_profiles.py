@@ -9,7 +9,14 @@ import pytest
 from ocr_kie.candidates import key_candidates, page_candidates
 from ocr_kie.decoding import GroundedOptions, shape_check, shortlist
 from ocr_kie.parser import schema_from_keys
-from ocr_kie.profiles import InconsistentExampleWarning, learn_profiles, shape_of, shape_similarity
+from ocr_kie.profiles import (
+    InconsistentExampleWarning,
+    KeyProfile,
+    ValueView,
+    learn_profiles,
+    shape_of,
+    shape_similarity,
+)
 from test_candidates import page
 
 
@@ -264,3 +271,16 @@ def test_real_ocr_profiles_learned_from_two_example_images_read_new_bills(paddle
         right += sum(values[k] == gold[k] for k in keys)
         total += len(keys)
     assert right >= total - 2, (right, total)
+
+
+def test_lines_fit_is_a_distribution_over_all_examples():
+    def view(example: int, lines: int) -> ValueView:
+        return ValueView(example, "v", "run", None, None, 0.5, 0.5, (0, 0), None, frozenset(), lines, "A")
+
+    one_kind = KeyProfile("address", views=[view(0, 4), view(1, 4), view(2, 4)])
+    assert one_kind.lines_fit(4) == 1.0
+    assert one_kind.lines_fit(4) > one_kind.lines_fit(5) > one_kind.lines_fit(3) > one_kind.lines_fit(2) > 0.5
+    mixed = KeyProfile("address", views=[view(0, 1), view(1, 3)])
+    # every example counts, not only the nearest: 1 and 3 lines fit alike, each less than a lone example's own count
+    assert mixed.lines_fit(1) == mixed.lines_fit(3) < 1.0
+    assert mixed.lines_fit(5) < mixed.lines_fit(2)

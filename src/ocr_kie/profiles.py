@@ -193,6 +193,11 @@ class KeyProfile:
         """The examples' printed labels (squashed: as printed)."""
         return {squash(v.label): v.label for v in self.views if v.label and v.label_source != "varies"}
 
+    def lines_fit(self, lines: int) -> float:
+        """How well a value spanning ``lines`` OCR lines fits the examples' values (all of them, as a distribution)."""
+        counts = [v.lines for v in {v.example: v for v in self.views}.values()]
+        return sum(1.0 - abs(lines - c) / (max(lines, c) + 1) for c in counts) / len(counts) if counts else 1.0
+
     def derive(self, candidates: Sequence[Candidate]) -> list[Candidate]:
         """The parts of the page's candidates that the examples answer with (``"2931"`` of ``"**** 2931"``)."""
         parts = {(v.part, v.container_shape) for v in self.views if v.part is not None}
@@ -223,6 +228,7 @@ class KeyProfile:
         best: tuple[float, int | None, dict[str, float]] = (0.0, None, {})
         foreign = self.foreign_label(cand)
         shape = shape_of(cand.text)
+        spans = self.lines_fit(len(cand.lines))
         for view in self.views:
             if foreign:
                 label = 0.0
@@ -241,7 +247,7 @@ class KeyProfile:
                 "shape": shape_similarity(shape, view.shape),
                 "position": max(0.0, 1.0 - math.hypot(cand.x - view.x, cand.y - view.y) / POSITION_SCALE),
                 "order": max(0.0, 1.0 - abs(cand.order[near] - view.order[near]) / 4),
-                "lines": 1.0 - abs(len(cand.lines) - view.lines) / max(len(cand.lines), view.lines),
+                "lines": spans,
                 "magnitude": (1.0 if cand.magnitude is None else 0.5)
                 if view.magnitude is None
                 else max(0.0, 1.0 - abs((cand.magnitude or 0) - view.magnitude) / 2) * (cand.magnitude is not None),
