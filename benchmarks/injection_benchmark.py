@@ -266,7 +266,8 @@ def main() -> int:
         "tuned": "tuned on" if args.set == "tuning" else "held out",
         "note": f"Real PP-OCR ({args.ocr}), scripted obeying/oracle model, max_retries=0; commit {commit}; "
         f"{round(time.time() - start)} s wall on a shared 2-core machine (load average at start {load[0]:.1f}, "
-        f"at the end {os.getloadavg()[0]:.1f}). Honest-loss sets: {args.honest_sets if not args.skip_honest else 'skipped'}; "
+        f"at the end {os.getloadavg()[0]:.1f}). "
+        f"Honest-loss sets: {args.honest_sets if not args.skip_honest else 'skipped'}; "
         f"phrase list {'off' if args.no_wording else 'on'}.",
     }
     text = markdown(inj, honest, meta)

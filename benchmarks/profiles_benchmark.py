@@ -180,9 +180,7 @@ def main() -> int:
     parser.add_argument("--max-candidates", type=int, default=GroundedOptions().max_candidates)
     parser.add_argument("--scoring-examples", type=int, default=GroundedOptions().scoring_examples)
     parser.add_argument("--model-candidates", type=int, default=GroundedOptions().model_candidates)
-    parser.add_argument(
-        "--scoring-prompt", choices=("answers", "examples"), default=GroundedOptions().scoring_prompt
-    )
+    parser.add_argument("--scoring-prompt", choices=("answers", "examples"), default=GroundedOptions().scoring_prompt)
     parser.add_argument("--sweep", default="0,0.05,0.1,0.2,0.3,0.5,1", help="model weights recombined offline")
     parser.add_argument("--limit", type=int, default=None, help="documents per subset (a quick look)")
     parser.add_argument("--cache-dir", default="/tmp/ocr_kie-profiles-ocr-cache")

@@ -54,7 +54,7 @@ def test_every_line_is_a_candidate_with_its_box_score_and_page() -> None:
     assert value.page == 2 and value.lines == (1,) and value.box == (503, 233, 660, 264)
     assert value.ocr_score == pytest.approx(0.88)
     assert value.label == "可用额度" and value.label_source == "left"
-    assert "可用额度" in value.neighbours
+    assert value.order == (0, 0)
 
 
 def test_separators_split_a_line_into_label_and_value() -> None:
@@ -435,3 +435,19 @@ def test_a_part_of_a_line_gets_its_share_of_the_line_box() -> None:
     # 4 Chinese characters count double: 8 of 17 width units are the label
     assert amount.box == pytest.approx((100 + 240 * 8 / 17, 50, 340, 80), abs=0.1)
     assert of_kind(page_candidates([doc]), "line")["可用额度12,000.00"].box == (100, 50, 340, 80)
+
+
+def test_a_line_printed_as_just_an_amount_has_the_amounts_size_rank():
+    # "Total GST" beside 3.08 and "Total" beside 54.50: each amount's copies (line, amount) rank alike
+    doc = page(
+        [
+            ("Total GST", (10, 10, 200, 40), 0.95, 0),
+            ("3.08", (500, 10, 600, 40), 0.95, 0),
+            ("Total", (10, 60, 200, 90), 0.95, 1),
+            ("54.50", (500, 60, 600, 90), 0.95, 1),
+        ]
+    )
+    ranks = {(c.text, c.kind): c.magnitude for c in page_candidates([doc]) if c.text in ("3.08", "54.50")}
+    assert ranks[("54.50", "amount")] == 0 and ranks[("3.08", "amount")] == 1
+    assert all(ranks[(text, kind)] == ranks[(text, "amount")] for text, kind in ranks)
+    assert len(ranks) > 2  # the lines themselves are candidates too

@@ -9,7 +9,14 @@ import pytest
 from ocr_kie.candidates import key_candidates, page_candidates
 from ocr_kie.decoding import GroundedOptions, shape_check, shortlist
 from ocr_kie.parser import schema_from_keys
-from ocr_kie.profiles import InconsistentExampleWarning, learn_profiles, shape_of, shape_similarity
+from ocr_kie.profiles import (
+    InconsistentExampleWarning,
+    KeyProfile,
+    ValueView,
+    learn_profiles,
+    shape_of,
+    shape_similarity,
+)
 from test_candidates import page
 
 
@@ -71,7 +78,16 @@ def test_profiles_teach_a_title_without_label_not_the_address() -> None:
     cands = page_candidates([new])
     top = key_candidates(cands, "职位", profile=profiles["职位"])[0]
     assert top.text == "市场部经理"
-    assert top.example in (0, 1) and set(top.features) == {"label", "relation", "kind", "shape", "position", "lines"}
+    assert top.example in (0, 1) and set(top.features) == {
+        "label",
+        "kind",
+        "shape",
+        "position",
+        "order",
+        "lines",
+        "magnitude",
+        "contents",
+    }
     assert key_candidates(cands, "手机", profile=profiles["手机"])[0].text == "13700001111"
     assert key_candidates(cands, "姓名", profile=profiles["姓名"])[0].text == "王芳"
 
@@ -104,11 +120,93 @@ def test_null_when_the_label_is_absent_and_nothing_fits() -> None:
 
 def test_inconsistent_example_is_warned_about_and_skipped_and_extra_keys_ignored() -> None:
     docs = [page(bank("2931", "2026年05月15日", "每月09日"))]
-    with pytest.warns(InconsistentExampleWarning, match=r"example 1: the value of '到期还款日'"):
+    with pytest.warns(UserWarning) as caught:
         values = {"到期还款日": "2030年01月01日", "卡号后四位": "2931", "x": 1}
         profiles = learned(["到期还款日", "卡号后四位"], [(docs, values)])
+    messages = [(w.category, str(w.message)) for w in caught]
+    assert (UserWarning, "example 1 answers keys that were not asked for, ignored: ['x']") in messages
+    assert any(c is InconsistentExampleWarning and "example 1: the value of '到期还款日'" in m for c, m in messages)
     assert profiles["到期还款日"].views == [] and len(profiles["卡号后四位"].views) == 1
     assert "x" not in profiles
+
+
+def receipt(shop: str, address: list[str], date: str, amounts: list[tuple[str, str]], *, dated: bool = True) -> list:
+    """A receipt-like page: an unlabelled name and address block on top, a date, labelled amounts."""
+    lines: list[tuple] = [(shop, (200, 40, 600, 70), 0.95, 0)]
+    lines += [(text, (220, 80 + 30 * i, 580, 105 + 30 * i), 0.95, 1 + i) for i, text in enumerate(address)]
+    y, row = 100 + 30 * len(address), 1 + len(address)
+    lines += [
+        ("Tel: 03-1234 5678", (220, y, 580, y + 25), 0.95, row),
+        ("Receipt No: R-0042", (60, y + 40, 400, y + 65), 0.95, row + 1),
+    ]
+    if dated:
+        lines += [
+            ("Date:", (60, y + 80, 140, y + 105), 0.95, row + 2),
+            (date, (300, y + 80, 480, y + 105), 0.95, row + 2),
+        ]
+    else:
+        lines += [(date, (60, y + 80, 240, y + 105), 0.95, row + 2)]
+    for i, (label, amount) in enumerate(amounts):
+        lines += [(label, (60, y + 160 + 40 * i, 300, y + 185 + 40 * i), 0.95, row + 3 + i)]
+        lines += [(amount, (600, y + 160 + 40 * i, 700, y + 185 + 40 * i), 0.95, row + 3 + i)]
+    lines += [("Thank you", (300, 960, 500, 990), 0.95, row + 3 + len(amounts))]
+    return lines
+
+
+def receipt_profiles(keys):
+    a = receipt(
+        "ALPHA TRADING",
+        ["12 MAIN ROAD", "SOUTH PARK", "43000 KAJANG"],
+        "25/12/2018",
+        [("Sub Total", "8.50"), ("Tax", "0.50"), ("Total", "9.00"), ("Cash", "10.00")],
+    )
+    b = receipt(
+        "BETA STORE",
+        ["7 RIVER STREET", "EAST HILL 81100"],
+        "11/01/2019",
+        [("Sub Total", "300.00"), ("Tax", "27.00"), ("Total Sales", "327.00")],
+    )
+    values = [
+        {
+            "company": "ALPHA TRADING",
+            "address": "12 MAIN ROAD SOUTH PARK 43000 KAJANG",
+            "date": "25/12/2018",
+            "total": "9.00",
+        },
+        {"company": "BETA STORE", "address": "7 RIVER STREET EAST HILL 81100", "date": "11/01/2019", "total": "327.00"},
+    ]
+    return learned(keys, [([page(a)], values[0]), ([page(b)], values[1])])
+
+
+def test_unlabelled_blocks_multi_line_values_and_a_date_without_its_label_are_learned() -> None:
+    keys = ["company", "address", "date", "total"]
+    profiles = receipt_profiles(keys)
+    assert [v.lines for v in profiles["address"].views] == [3, 2]
+    new = receipt(
+        "GAMMA MART",
+        ["88 HILL VIEW", "NORTH BAY", "50000 CITY"],
+        "03/04/2019",
+        [("Sub Total", "40.00"), ("Total GST", "2.40"), ("Total", "42.40"), ("Cash", "50.00")],
+        dated=False,
+    )
+    schema = schema_from_keys(keys)
+    ranked, nulls = shortlist([page(new)], schema, GroundedOptions(), profiles)
+    assert ranked["company"][0].text == "GAMMA MART"
+    assert ranked["address"][0].text == "88 HILL VIEW NORTH BAY 50000 CITY"  # all three lines, not the phone after
+    everything, _ = shortlist([page(new)], schema, GroundedOptions(max_candidates=500), profiles)
+    with_name = next(s for s in everything["address"] if s.text.startswith("GAMMA MART 88"))
+    assert "holds another key's value" in with_name.reasons  # one printed text answers one key
+    assert ranked["total"][0].text == "42.40"  # labelled like the examples and second largest, not the tax
+    # "Date:" is not on this page, but a date shaped like the examples' keeps null unlikely
+    assert ranked["date"][0].text == "03/04/2019" and nulls["date"] < ranked["date"][0].prior
+
+
+def test_an_example_value_with_an_ocr_slip_is_still_learned() -> None:
+    a = receipt("ALPHA TRADING", ["NO.5:55 MAIN ROAD", "SOUTH PARK"], "25/12/2018", [("Total", "9.00")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        profiles = learned(["address"], [([page(a)], {"address": "NO.53 55 MAIN ROAD SOUTH PARK"})])
+    assert profiles["address"].views[0].lines == 2
 
 
 def test_null_example_values_are_counted_and_zero_examples_still_rank_by_key_name() -> None:
@@ -173,3 +271,16 @@ def test_real_ocr_profiles_learned_from_two_example_images_read_new_bills(paddle
         right += sum(values[k] == gold[k] for k in keys)
         total += len(keys)
     assert right >= total - 2, (right, total)
+
+
+def test_lines_fit_is_a_distribution_over_all_examples():
+    def view(example: int, lines: int) -> ValueView:
+        return ValueView(example, "v", "run", None, None, 0.5, 0.5, (0, 0), None, frozenset(), lines, "A")
+
+    one_kind = KeyProfile("address", views=[view(0, 4), view(1, 4), view(2, 4)])
+    assert one_kind.lines_fit(4) == 1.0
+    assert one_kind.lines_fit(4) > one_kind.lines_fit(5) > one_kind.lines_fit(3) > one_kind.lines_fit(2) > 0.5
+    mixed = KeyProfile("address", views=[view(0, 1), view(1, 3)])
+    # every example counts, not only the nearest: 1 and 3 lines fit alike, each less than a lone example's own count
+    assert mixed.lines_fit(1) == mixed.lines_fit(3) < 1.0
+    assert mixed.lines_fit(5) < mixed.lines_fit(2)

@@ -122,7 +122,9 @@ def test_the_second_setup_command_is_exactly_what_ci_runs():
 
 def test_the_first_setup_command_is_the_same_install_without_test_tools_then_the_demo():
     first = next(b.code.strip() for b in readme_blocks() if is_setup(b))
-    expected = ci_command().replace('".[local,ray,dev]"', '".[local]"').replace("python -m pytest", "ocr-kie demo")
+    expected = (
+        ci_command().replace('".[local,ray,gemma,dev]"', '".[local]"').replace("python -m pytest", "ocr-kie demo")
+    )
     assert expected != ci_command()
     assert first == expected
 

@@ -1,61 +1,52 @@
 """Candidate values from the page: every value a key could take, with its box, OCR score and label.
 
-A small local model reads a page badly but can pick well from a short list. This module builds
-that list from the OCR lines (Documents from :class:`~ocr_kie.loader.PPOCRLoader`), so that a
-grounded decoder can constrain each key's value to text that is on the page::
+A small local model reads a page badly but can pick well from a short list, so a grounded decoder
+constrains each key's value to one of these (built from the OCR lines of
+:class:`~ocr_kie.loader.PPOCRLoader` Documents)::
 
     >>> cands = page_candidates(documents)  # doctest: +SKIP
     >>> [(s.candidate.text, s.candidate.label) for s in key_candidates(cands, "账单日", limit=3)]  # doctest: +SKIP
     [('每月5日', '账单日'), ('2026年12月25日', '到期还款日'), ...]
 
-What :func:`page_candidates` builds, per page:
+Kinds, per page: ``line`` (each OCR line), ``run`` (boxes of one row joined left to right, and
+2..``max_run_lines`` consecutive lines of one column: an address over three lines), ``span`` (a
+line split at separators ``:`` ``：``, tabs, wide gaps, and where Chinese meets Latin letters or
+digits; a line without its trailing registration number, leading code or trailing punctuation),
+and typed spans found by pattern: ``date``, ``time``, ``amount`` (with and without its currency
+mark), ``number``, ``phone``, ``id``, ``email``, ``percent``. Each keeps its printed label: the
+prefix before a separator, else a label-like text to its left on the row, else the label-like
+line just above it in its column.
 
-- ``line``: each OCR line as printed.
-- ``run``: a row of several boxes joined left to right, and 2..``max_run_lines`` consecutive lines
-  of one column (an address, a company name over two lines), joined with a single space.
-- ``span``: the parts of a line split at label separators (``:`` ``：``, tabs, wide gaps) and where
-  Chinese meets Latin letters or digits ("5432141980****0711陈明梓"); the part before a separator
-  becomes the span's label. A line (or run) without its trailing registration number, leading
-  store code or trailing punctuation is a span too ("99 SPEED MART S/B (519537-X)" →
-  "99 SPEED MART S/B").
-- typed spans found by pattern: ``date`` (2026年12月25日, 2026-12-25, 25/12/2026, 25-DEC-2018,
-  03 MAR 2018, 20180304, 每月5日, 12月25日; also when the OCR glued a time to it), ``time``,
-  ``amount`` (¥/￥/RM/$/元, thousands separators, decimals; the bare number of a marked amount is
-  a second candidate: "¥20.8元", "¥20.8", "20.8"), ``number``, ``phone``, ``id`` (G123,
-  1101011990****1234, INV-0042, long digit runs), ``email``, ``percent``.
-
-Each candidate keeps its label: the prefix before a separator on its own line ("出账日：每月17日"),
-else the text to its left on the same row if it reads like a label (not a value, currency marks
-skipped), else the line just above in the same column if it reads like one (the printed label of
-app screenshots: 出账日 above 每月17日).
-
-:func:`key_type` says what a key holds (from the JSON Schema first, else from its name and
-description, Chinese or English); :func:`key_candidates` narrows the candidates to that type, the
-schema's ``pattern`` and ``enum``, and ranks them by a prior: the match to the key's profile
-learned from the examples (:mod:`ocr_kie.profiles`), label similarity to the key, type fit, OCR
-score. No rule here knows a document type.
+:func:`key_type` says what a key holds (schema first, else its name and description);
+:func:`key_candidates` narrows the candidates to that type and the schema's ``pattern`` and
+``enum`` and ranks them by the key's profile learned from the examples
+(:mod:`ocr_kie.profiles`), the label's similarity to the key, type fit and OCR score. No rule
+here knows a document type.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.documents import Document
 from rapidfuzz import fuzz
 
 from ocr_kie.grounding import line_box
-from ocr_kie.normalize import squash, to_halfwidth
+from ocr_kie.normalize import parse_number, squash, to_halfwidth
+
+if TYPE_CHECKING:
+    from ocr_kie.profiles import KeyProfile
 
 __all__ = [
     "DEFAULT_MAX_RUN_LINES",
     "Candidate",
     "KeyType",
-    "Profile",
     "ScoredCandidate",
     "key_candidates",
     "key_type",
@@ -102,10 +93,13 @@ class Candidate:
         label: The printed label: the prefix before a separator on the same line, else the text to
             its left on the same row, else the line just above in the same column.
         label_source: ``"prefix"``, ``"left"``, ``"above"`` or None.
-        neighbours: A few nearby texts (left, above, right) for prompting.
         source: The page's ``metadata["source"]``.
         y: The vertical centre of the box as a share of the page height (0 top, 1 bottom).
         x: The horizontal centre of the box as a share of the page width (0 left, 1 right).
+        order: Rows of the page above its first line and below its last line (its place in the
+            page's reading order, counted from either end).
+        magnitude: For an amount, how many larger amounts the page prints (0: the largest).
+        contents: The typed kinds (date, phone, id …) found in it.
     """
 
     text: str
@@ -116,10 +110,12 @@ class Candidate:
     ocr_score: float
     label: str | None = None
     label_source: str | None = None
-    neighbours: tuple[str, ...] = ()
     source: str | None = None
     y: float = 0.0
     x: float = 0.0
+    order: tuple[int, int] = (0, 0)
+    magnitude: int | None = None
+    contents: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -134,7 +130,7 @@ class ScoredCandidate:
             candidate of a page usually means the key is not printed there.
         profile_score: How well it matches the nearest example (None without examples).
         example: The index of that example.
-        features: That match's features (label, relation, kind, shape, position, lines), each 0..1.
+        features: That match's features (label, kind, shape, position, order, lines), each 0..1.
     """
 
     candidate: Candidate
@@ -250,10 +246,6 @@ class _Line:
     def height(self) -> float:
         return max(1.0, self.box[3] - self.box[1])
 
-    @property
-    def cx(self) -> float:
-        return (self.box[0] + self.box[2]) / 2
-
 
 @dataclass
 class _Page:
@@ -292,27 +284,21 @@ def _page(doc: Document, index: int) -> _Page:
     raw_lines = meta.get("lines")
     if raw_lines is None:  # a plain text Document: one row per text line, fake boxes
         raw_lines = [{"text": t, "row": i} for i, t in enumerate(doc.page_content.splitlines())]
-    lines: list[_Line] = []
-    for i, raw in enumerate(raw_lines):
-        text = str(raw.get("text", ""))
-        score = raw.get("score")
-        lines.append(
-            _Line(
-                index=i,
-                text=text,
-                box=line_box(raw) or (0.0, 20.0 * i, 10.0 * len(text), 20.0 * i + 16.0),
-                score=1.0 if score is None else float(score),
-                row=int(raw.get("row", i)),
-            )
+    lines = [
+        _Line(
+            index=i,
+            text=str(raw.get("text", "")),
+            box=line_box(raw) or (0.0, 20.0 * i, 10.0 * len(str(raw.get("text", ""))), 20.0 * i + 16.0),
+            score=1.0 if raw.get("score") is None else float(raw["score"]),
+            row=int(raw.get("row", i)),
         )
-    height = float(meta.get("height") or max((ln.box[3] for ln in lines), default=1.0) or 1.0)
-    width = float(meta.get("width") or max((ln.box[2] for ln in lines), default=1.0) or 1.0)
-    page_number = meta.get("page", index + 1)
+        for i, raw in enumerate(raw_lines)
+    ]
     page = _Page(
-        number=int(page_number) if page_number is not None else index + 1,
+        number=int(meta.get("page") or index + 1),
         source=None if meta.get("source") is None else str(meta.get("source")),
-        height=height,
-        width=width,
+        height=float(meta.get("height") or max((ln.box[3] for ln in lines), default=1.0) or 1.0),
+        width=float(meta.get("width") or max((ln.box[2] for ln in lines), default=1.0) or 1.0),
         lines=[ln for ln in lines if ln.text.strip()],
     )
     _link_neighbours(page)
@@ -409,6 +395,7 @@ class _Builder:
         self.page = page
         self.max_run_lines = max_run_lines
         self.by_index = {ln.index: ln for ln in page.lines}
+        self.rank = {row: i for i, row in enumerate(sorted({ln.row for ln in page.lines}))}
         self.out: list[Candidate] = []
 
     # -- labels and neighbours ---------------------------------------------------------------
@@ -423,29 +410,16 @@ class _Builder:
             left = other.left
         return None
 
-    def _above_label(self, line: _Line) -> str | None:
-        """The line above, when it reads like a label (short, not itself "label: value" or a number)."""
-        if line.above is None:
-            return None
-        text = self.by_index[line.above].text
-        if not _looks_like_label(text):
-            return None
-        return _clean_label(text)
-
     def _outer_label(self, first: _Line) -> tuple[str | None, str | None]:
         if (label := self._left_label(first)) is not None:
             return label, "left"
-        if (label := self._above_label(first)) is not None:
-            return label, "above"
+        # the line above, when it reads like a label (short, not "label: value") and labels no value on its own row
+        above = None if first.above is None else self.by_index[first.above]
+        right = None if above is None or above.right is None else self.by_index[above.right].text
+        if above is not None and _looks_like_label(above.text) and (right is None or _looks_like_label(right)):
+            label = _clean_label(above.text)
+            return label, "above" if label else None
         return None, None
-
-    def _neighbours(self, first: _Line, last: _Line | None = None) -> tuple[str, ...]:
-        last = last or first
-        found = []
-        for index in (first.left, first.above, last.right):
-            if index is not None:
-                found.append(self.by_index[index].text)
-        return tuple(found)
 
     def _add(
         self,
@@ -467,18 +441,18 @@ class _Builder:
             box = _sub_box(lines[0], text)
         self.out.append(
             Candidate(
-                text=text,
-                kind=kind,
-                page=self.page.number,
-                lines=tuple(ln.index for ln in lines),
-                box=box,
-                ocr_score=min(ln.score for ln in lines),
-                label=label,
-                label_source=label_source if label is not None else None,
-                neighbours=self._neighbours(lines[0], lines[-1]),
-                source=self.page.source,
-                y=((box[1] + box[3]) / 2) / self.page.height if self.page.height else 0.0,
-                x=((box[0] + box[2]) / 2) / self.page.width if self.page.width else 0.0,
+                text,
+                kind,
+                self.page.number,
+                tuple(ln.index for ln in lines),
+                box,
+                min(ln.score for ln in lines),
+                label,
+                label_source if label is not None else None,
+                self.page.source,
+                y=((box[1] + box[3]) / 2) / self.page.height,
+                x=((box[0] + box[2]) / 2) / self.page.width,
+                order=(self.rank[lines[0].row], len(self.rank) - 1 - self.rank[lines[-1].row]),
             )
         )
 
@@ -488,24 +462,33 @@ class _Builder:
         for line in self.page.lines:
             self._add(line.text, "line", [line])
             for variant in _trimmed(line.text):
-                self._add(variant, "span", [line])
+                self._add(variant, "line", [line])  # the line as printed, less a code
             self._spans(line)
             self._script_spans(line)
             self._typed(line)
         self._row_runs()
         self._column_runs()
-        return self.out
+        amounts = {(c.lines, squash(c.text)): parse_number(c.text) for c in self.out if c.kind == "amount"}
+        # a line or span printed as just an amount is that amount (its size ranked too)
+        values = {id(c): amounts.get((c.lines, squash(c.text))) for c in self.out}
+        larger = sorted({v for v in values.values() if v is not None}, reverse=True)
+        typed: dict[int, set[tuple[str, str]]] = {}
+        for c in self.out:
+            if c.kind not in ("line", "span", "run"):
+                typed.setdefault(c.lines[0], set()).add((c.kind, c.text))
+        return [
+            replace(
+                c,
+                magnitude=None if values.get(id(c)) is None else larger.index(values[id(c)]),
+                contents=frozenset(k for i in c.lines for k, t in typed.get(i, ()) if t in c.text),
+            )
+            for c in self.out
+        ]
 
     def _spans(self, line: _Line) -> None:
         """Split a line at wide gaps and label separators; the part before a separator is the label."""
         text = line.text
-        fields, pos = [], 0
-        for gap in [*_GAP.finditer(text), None]:
-            end = len(text) if gap is None else gap.start()
-            part = text[pos:end]
-            if part.strip():
-                fields.append(part.strip())
-            pos = len(text) if gap is None else gap.end()
+        fields = [part.strip() for part in _GAP.split(text) if part.strip()]
         previous: str | None = None
         for part in fields:
             sep = _SEPARATOR_COLON.search(part)
@@ -527,17 +510,12 @@ class _Builder:
         if len(parts) < 2 or any(len(t) < 2 for t in texts):
             return
         for i, text in enumerate(texts):
-            before = texts[i - 1] if i else None
-            if before is not None and _is_cjk(before[-1]) and not _is_cjk(text[0]) and _looks_like_label(before):
-                self._span(text, line, _clean_label(before))
-            else:
-                self._add(text, "span", [line])
+            before = texts[i - 1] if i else " "
+            label = _is_cjk(before[-1]) and not _is_cjk(text[0]) and _looks_like_label(before)
+            self._span(text, line, _clean_label(before) if label else None)
 
     def _span(self, value: str, line: _Line, label: str | None) -> None:
-        if label is not None:
-            self._add(value, "span", [line], label=label, label_source="prefix")
-        else:
-            self._add(value, "span", [line])
+        self._add(value, "span", [line], label=label, label_source=None if label is None else "prefix")
 
     def _typed_label(self, line: _Line, start: int, taken: list[tuple[int, int]]) -> tuple[str | None, str | None]:
         """The text before a typed span on its own line (after the previous typed span), else outer."""
@@ -550,7 +528,6 @@ class _Builder:
         label = _clean_label(prefix)
         if label is not None and _CURRENCY_ONLY.match(label) and gap:  # "TOTAL  RM 9.00": the field before "RM"
             label = _clean_label(prefix[: gap[-1].start()])
-            gap = gap[:-1]
         if label is not None and not _CURRENCY_ONLY.match(label):
             return label, "prefix"
         return self._outer_label(line)
@@ -559,8 +536,8 @@ class _Builder:
         text = to_halfwidth(line.text)
         taken: list[tuple[int, int]] = []
 
-        def emit(kind: str, start: int, end: int) -> None:
-            label, source = self._typed_label(line, start, taken)
+        def emit(kind: str, start: int, end: int, at: int | None = None, before: list | None = None) -> None:
+            label, source = self._typed_label(line, start if at is None else at, taken if before is None else before)
             self._add(line.text[start:end], kind, [line], label=label, label_source=source)
 
         def free(start: int, end: int) -> bool:
@@ -582,21 +559,16 @@ class _Builder:
             rest = text[m.end() :]
             t = _TIME.match(text, m.end() + len(rest) - len(rest.lstrip()))
             if t is not None and t.start() - m.end() <= 2:
-                label, source = self._typed_label(line, m.start(), taken[:-1])
-                self._add(line.text[m.start() : t.end()], "date", [line], label=label, label_source=source)
+                emit("date", m.start(), t.end(), before=taken[:-1])
         scan("time", _TIME)
         scan("percent", _PERCENT)
         for m in _AMOUNT_MARKED.finditer(text):
             if not free(*m.span()):
                 continue
-            label, source = self._typed_label(line, m.start(), taken)
-            spans = [m.span()]  # "¥20.8元", "¥20.8", "20.8"; "RM 9.00", "9.00"
-            if m.group("a") is not None:
-                spans += [m.span("pre"), m.span("a")]
-            else:
-                spans.append(m.span("b"))
+            # "¥20.8元", "¥20.8", "20.8"; "RM 9.00", "9.00"
+            spans = [m.span(), *((m.span("pre"), m.span("a")) if m.group("a") is not None else (m.span("b"),))]
             for start, end in dict.fromkeys(spans):
-                self._add(line.text[start:end], "amount", [line], label=label, label_source=source)
+                emit("amount", start, end, at=m.start())
             taken.append(m.span())
         for m in _PHONE.finditer(text):
             digits = sum(ch.isdigit() for ch in m.group())
@@ -714,14 +686,6 @@ _FIT: dict[KeyType, dict[str, float]] = {
 }
 
 
-# Labels a value of a kind of key is often printed under, besides the key's own name.
-def _texts(key: str, prop: Mapping[str, Any] | None) -> tuple[str, str]:
-    prop = prop or {}
-    name = " ".join(str(prop.get(k) or "") for k in ("title",)).strip()
-    description = str(prop.get("description") or "")
-    return f"{key} {name}".strip(), description
-
-
 def key_type(key: str, prop: Mapping[str, Any] | None = None) -> KeyType:
     """What a key holds: from its JSON Schema first, else from its name and description.
 
@@ -743,16 +707,12 @@ def key_type(key: str, prop: Mapping[str, Any] | None = None) -> KeyType:
         The key's type.
     """
     prop = prop or {}
-    fmt = str(prop.get("format") or "").lower()
-    if fmt in ("date", "date-time"):
-        return KeyType.DATE
-    if fmt == "time":
-        return KeyType.TIME
-    if fmt in ("email", "idn-email"):
-        return KeyType.EMAIL
+    by_format = {"date": KeyType.DATE, "date-time": KeyType.DATE, "time": KeyType.TIME, "email": KeyType.EMAIL}
+    if (fmt := str(prop.get("format") or "").lower().removeprefix("idn-")) in by_format:
+        return by_format[fmt]
     types = prop.get("type")
     types = {types} if isinstance(types, str) else set(types or ())
-    name, description = _texts(key, prop)
+    name, description = f"{key} {prop.get('title') or ''}".strip(), str(prop.get("description") or "")
     by_name = _type_from_words(name)
     if types & {"number", "integer"}:
         if by_name in (KeyType.AMOUNT, KeyType.PERCENT, KeyType.NUMBER):
@@ -826,24 +786,13 @@ def _enum_candidates(candidates: Sequence[Candidate], values: Sequence[Any]) -> 
     return out
 
 
-class Profile(Protocol):
-    """What :func:`key_candidates` uses of a key's profile (:class:`ocr_kie.profiles.KeyProfile`)."""
-
-    @property
-    def kinds(self) -> frozenset[str]: ...
-
-    def derive(self, candidates: Sequence[Candidate]) -> list[Candidate]: ...
-
-    def match(self, cand: Candidate) -> tuple[float, int | None, dict[str, float]]: ...
-
-
 def key_candidates(
     candidates: Sequence[Candidate],
     key: str,
     prop: Mapping[str, Any] | None = None,
     *,
     limit: int | None = None,
-    profile: Profile | None = None,
+    profile: KeyProfile | None = None,
 ) -> list[ScoredCandidate]:
     """The candidates a key could take, best first, each with a prior score.
 
@@ -854,7 +803,7 @@ def key_candidates(
     is on the page, lines and spans are offered instead.
 
     Ranking (the prior, 0..1). With a ``profile`` learned from the examples: how well the candidate
-    matches the nearest example (0.75: label, relation, kind, shape, position, lines; see
+    matches the nearest example (0.75: label, kind, shape, position, order, lines; see
     :meth:`ocr_kie.profiles.KeyProfile.match`), its label's similarity to the key (0.1), type fit
     (0.1) and OCR score (0.05); the parts the examples answer with are candidates too ("2931" of
     "**** 2931"). Without examples: the label's similarity to the key's name and title (0.55),
@@ -882,8 +831,7 @@ def key_candidates(
     names = [n for n in (key, str(prop.get("title") or "")) if n]
     fit = dict(_FIT[kind])
     pool: list[Candidate] = list(candidates)
-    if profile is not None and not profile.kinds:
-        profile = None
+    profile = profile if profile is not None and profile.kinds else None
     if profile is not None:
         pool += profile.derive(candidates)
         fit.update({k: max(fit.get(k, 0.0), 0.8) for k in profile.kinds})
@@ -894,19 +842,11 @@ def key_candidates(
     if not typed and pool:  # nothing of the type on the page: fall back to lines and spans
         typed = [c for c in pool if c.kind in ("line", "span")]
         fit = {"line": 0.2, "span": 0.2}
-    pattern = prop.get("pattern")
-    if pattern:
-        try:
-            compiled = re.compile(str(pattern))
-        except re.error:
-            compiled = None
-        if compiled is not None:
-            typed = [c for c in typed if compiled.search(c.text)]
+    if prop.get("pattern"):
+        with contextlib.suppress(re.error):  # an invalid pattern narrows nothing
+            typed = [c for c in typed if re.search(str(prop["pattern"]), c.text)]
     own_names = {squash(n) for n in names}
-    by_label: dict[str | None, float] = {}
-    for c in typed:
-        if c.label not in by_label:
-            by_label[c.label] = label_similarity(c.label, names)
+    by_label = {c.label: label_similarity(c.label, names) for c in {c.label: c for c in typed}.values()}
     labelled = max(by_label.values(), default=0.0) >= 0.5
     best: dict[str, ScoredCandidate] = {}
     for cand in typed:
@@ -930,15 +870,8 @@ def key_candidates(
         ):
             prior *= 0.3
             reasons.append("is the key's label")
-        scored = ScoredCandidate(
-            candidate=cand,
-            prior=round(min(1.0, max(0.0, prior)), 4),
-            reasons=tuple(reasons),
-            label_score=round(label_sim, 4),
-            profile_score=None if match is None else round(match, 4),
-            example=example,
-            features=features,
-        )
+        profile_score, prior = None if match is None else round(match, 4), round(min(1.0, max(0.0, prior)), 4)
+        scored = ScoredCandidate(cand, prior, tuple(reasons), round(label_sim, 4), profile_score, example, features)
         if sq not in best or scored.prior > best[sq].prior:
             best[sq] = scored
     ranked = sorted(best.values(), key=lambda s: (-s.prior, s.candidate.page, s.candidate.lines))

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from langchain_core.documents import Document
@@ -202,13 +202,27 @@ def shortlist(
     """
     found = page_candidates(docs)
     profiles = profiles or {}
-    ranked, nulls = {}, {}
+    full, nulls = {}, {}
     for key, prop in schema["properties"].items():
         profile = profiles.get(key)
-        full = key_candidates(found, key, prop if isinstance(prop, Mapping) else None, profile=profile)
-        ranked[key] = full[: options.max_candidates]
-        nulls[key] = profile.null_prior(full, found, options.null_prior) if profile else options.null_prior
-    return ranked, nulls
+        full[key] = key_candidates(found, key, prop if isinstance(prop, Mapping) else None, profile=profile)
+        nulls[key] = profile.null_prior(full[key], found, options.null_prior) if profile else options.null_prior
+    return {key: _apart(key, full)[: options.max_candidates] for key in full}, nulls
+
+
+def _apart(key: str, full: Mapping[str, Sequence[ScoredCandidate]]) -> list[ScoredCandidate]:
+    """A key's candidates, those that hold another key's best candidate and more lines pushed down.
+
+    One printed text answers one key: a run of lines "company name + address" is not the address.
+    """
+    taken = {(s[0].candidate.page, s[0].candidate.lines) for k, s in full.items() if k != key and s}
+    out = []
+    for s in full[key]:
+        c = s.candidate
+        if any(page == c.page and set(lines) < set(c.lines) for page, lines in taken):
+            s = replace(s, prior=round(s.prior * 0.85, 4), reasons=(*s.reasons, "holds another key's value"))
+        out.append(s)
+    return sorted(out, key=lambda s: (-s.prior, s.candidate.page, s.candidate.lines))
 
 
 def options_for_keys(

@@ -1,30 +1,24 @@
 """Key profiles learned from the worked examples: how each key's value looks and where it sits.
 
-The examples are the one thing a user gives to describe a new document type, so they, not rules
-written for one kind of document, decide which candidate a key takes. For each key and each
-example, :func:`learn_profiles` finds the example's value on the example's own page (with
-:func:`~ocr_kie.grounding.ground`: exact, normalized, fuzzy, over several lines) and keeps a
-:class:`ValueView` of it: the printed label and how it relates to the value (a prefix before a
-separator, left on the row, above in the column), the position on the page, the number of lines,
-the candidate kind, the **shape** (character classes as printed: ``"**** 2931"`` is
-``"**** 9999"``, ``"¥12.00"`` is ``"¥99.99"``) and which part of the printed text the answer is
-(the whole candidate, or a slice of its tokens: the last four digits of ``"**** 2931"``)::
+The examples, not rules written for one kind of document, decide which candidate a key takes.
+:func:`learn_profiles` finds each example's value on the example's own page (equal, a token slice
+of a candidate, or fuzzily equal where grounding agrees) and keeps a :class:`ValueView`: the
+printed label and its relation (prefix, left, above), position, place in the reading order,
+lines spanned, candidate kind, the typed kinds on its lines, an amount's rank by size, the
+**shape** as printed (``"**** 2931"`` is ``"**** 9999"``) and the part of the printed text the
+answer is (the last four digits of ``"**** 2931"``). :meth:`KeyProfile.match` scores a
+candidate against every view, the nearest example deciding (k-NN, k = 1, so examples of
+different layouts all count); :meth:`KeyProfile.derive` cuts the examples' parts out of the
+page's candidates; :meth:`KeyProfile.null_prior` makes ``null`` likely when no example's label is
+on the page and nothing fits otherwise::
 
     >>> profiles = learn_profiles(["卡号后四位"], [(example_docs, {"卡号后四位": "2931"})])  # doctest: +SKIP
     >>> profiles["卡号后四位"].views[0].part  # doctest: +SKIP
     (-1, None)
-
-On a new page :meth:`KeyProfile.match` scores a candidate against every view and the nearest
-example decides (k-NN with k = 1, so examples of different layouts all count);
-:meth:`KeyProfile.derive` cuts the same parts out of the page's candidates that the examples
-answered with; :meth:`KeyProfile.null_prior` makes ``null`` likely when the examples' labels are
-not on the page and no candidate fits. :func:`~ocr_kie.candidates.key_candidates` combines the
-match with generic knowledge of kinds of values.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 import warnings
@@ -49,23 +43,23 @@ __all__ = [
     "shape_similarity",
 ]
 
-logger = logging.getLogger(__name__)
-
 #: Feature weights of :meth:`KeyProfile.match` (they sum to 1).
 WEIGHTS: Mapping[str, float] = {
-    "label": 0.35,
-    "relation": 0.05,
-    "kind": 0.1,
-    "shape": 0.25,
-    "position": 0.15,
+    "label": 0.25,
+    "kind": 0.05,
+    "shape": 0.15,
+    "position": 0.1,
+    "order": 0.1,
     "lines": 0.1,
+    "magnitude": 0.15,
+    "contents": 0.1,
 }
 #: A candidate this far from an example's position (share of the page's diagonal) gets no position credit.
 POSITION_SCALE = 0.5
 #: The prior of null when the examples' printed labels are not on the page and nothing fits well.
-ABSENT_NULL_PRIOR = 0.6
-#: A candidate matching a profile below this counts as "nothing fits".
-FIT_FLOOR = 0.55
+ABSENT_NULL_PRIOR = 0.75
+#: A candidate whose features besides the label fit an example this well keeps null unlikely.
+FIT_FLOOR = 0.8
 
 _CJK_RE = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"\d+|[A-Za-z]+|[{_CJK_RE}]+|[^\s\d A-Za-z{_CJK_RE}]")
@@ -83,22 +77,11 @@ def shape_of(text: str) -> str:
         >>> shape_of("**** 2931"), shape_of("¥1,200.00"), shape_of("每月5日")
         ('**** 9999', '¥9,999.99', '汉汉9汉')
     """
-    out = []
-    for ch in to_halfwidth(text.strip()):
-        if ch.isdigit():
-            out.append("9")
-        elif "a" <= ch <= "z":
-            out.append("a")
-        elif "A" <= ch <= "Z":
-            out.append("A")
-        elif re.match(f"[{_CJK_RE}]", ch):
-            out.append("汉")
-        elif ch.isspace():
-            if out and out[-1] != " ":
-                out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
+    classes = ((r"\d", "9"), ("[a-z]", "a"), ("[A-Z]", "A"), (f"[{_CJK_RE}]", "汉"))
+    out = to_halfwidth(text.strip())
+    for pattern, mark in classes:  # ASCII classes only: re's \d would take other scripts' digits too
+        out = re.sub(pattern, mark, out, flags=re.ASCII)
+    return re.sub(r"\s+", " ", out)
 
 
 def collapsed(shape: str) -> str:
@@ -117,17 +100,13 @@ def _tokens(text: str) -> list[re.Match[str]]:
 
 def _part_of(container: str, value: str) -> tuple[int, int | None] | None:
     """The token slice of ``container`` that is ``value``, counted from the nearer end; None if not on token edges."""
-    folded, target = to_halfwidth(container), to_halfwidth(value.strip())
-    at = folded.find(target)
-    if at < 0 or not target:
-        return None
-    toks = _tokens(container)
+    target = to_halfwidth(value.strip())
+    at, toks = to_halfwidth(container).find(target), _tokens(container)
     starts = [i for i, t in enumerate(toks) if t.start() == at]
     ends = [i for i, t in enumerate(toks) if t.end() == at + len(target)]
-    if not starts or not ends:
+    if at < 0 or not target or not starts or not ends:
         return None
-    i, j = starts[0], ends[0] + 1
-    n = len(toks)
+    i, j, n = starts[0], ends[0] + 1, len(toks)
     if n - j < i:  # nearer the end: count from it ("the last four digits")
         return (i - n, None if j == n else j - n)
     return (i, j)
@@ -143,13 +122,8 @@ def _apply_part(text: str, part: tuple[int, int | None]) -> str | None:
 
 def _after(text: str, count: int) -> str:
     """The text after its first ``count`` non-space characters (separators stripped)."""
-    seen = 0
-    for i, ch in enumerate(text):
-        if not ch.isspace():
-            seen += 1
-        if seen == count:
-            return text[i + 1 :].strip(" :：\t")
-    return ""
+    m = re.match(rf"(?:\s*\S){{{count}}}", text)
+    return text[m.end() :].strip(" :：\t") if m else ""
 
 
 @dataclass(frozen=True)
@@ -166,11 +140,13 @@ class ValueView:
             so no label) or None.
         x: Horizontal centre as a share of the page width.
         y: Vertical centre as a share of the page height.
+        order: Rows above and below it on its page (:attr:`Candidate.order`).
+        magnitude: For an amount, how many larger amounts its page prints.
+        contents: The typed kinds on its lines (:attr:`Candidate.contents`).
         lines: How many OCR lines it spans.
         shape: :func:`shape_of` the value.
         part: For a slice, the token slice of the container (negative: from the end).
-        container_kind: The kind of the candidate the slice is cut from.
-        container_shape: The shape of that candidate.
+        container_shape: The shape of the candidate the slice is cut from.
     """
 
     example: int
@@ -180,10 +156,12 @@ class ValueView:
     label_source: str | None
     x: float
     y: float
+    order: tuple[int, int]
+    magnitude: int | None
+    contents: frozenset[str]
     lines: int
     shape: str
     part: tuple[int, int | None] | None = None
-    container_kind: str | None = None
     container_shape: str | None = None
 
 
@@ -196,58 +174,86 @@ class KeyProfile:
         views: One or more views per usable example (the same text found as several candidates).
         examples: How many examples answer the key (a value or null).
         null_examples: How many of them answer null.
+        foreign: The other keys' names and printed labels: a candidate under one of them is theirs.
     """
 
     key: str
     views: list[ValueView] = field(default_factory=list)
     examples: int = 0
     null_examples: int = 0
+    foreign: list[str] = field(default_factory=list)
 
     @property
     def kinds(self) -> frozenset[str]:
         """The candidate kinds the examples' values were found as."""
         return frozenset(v.kind for v in self.views)
 
+    @property
+    def labels(self) -> dict[str, str]:
+        """The examples' printed labels (squashed: as printed)."""
+        return {squash(v.label): v.label for v in self.views if v.label and v.label_source != "varies"}
+
+    def lines_fit(self, lines: int) -> float:
+        """How well a value spanning ``lines`` OCR lines fits the examples' values (all of them, as a distribution)."""
+        counts = [v.lines for v in {v.example: v for v in self.views}.values()]
+        return sum(1.0 - abs(lines - c) / (max(lines, c) + 1) for c in counts) / len(counts) if counts else 1.0
+
     def derive(self, candidates: Sequence[Candidate]) -> list[Candidate]:
         """The parts of the page's candidates that the examples answer with (``"2931"`` of ``"**** 2931"``)."""
-        parts = {(v.part, v.container_shape): v for v in self.views if v.part is not None}
-        labels = {squash(v.label): v.label for v in self.views if v.label and v.label_source != "varies"}
+        parts = {(v.part, v.container_shape) for v in self.views if v.part is not None}
         out: list[Candidate] = []
         for cand in candidates:
             if cand.kind == "line":  # the examples' label glued to the value: "收件人赵军勇"
                 folded = squash(cand.text)
-                for sq, label in labels.items():
-                    if folded.startswith(sq) and len(folded) > len(sq):
-                        rest = _after(cand.text, len(sq))
-                        if rest:
-                            out.append(replace(cand, text=rest, kind="span", label=label, label_source="prefix"))
-            for (part, container), _view in parts.items():
+                for sq, label in self.labels.items():
+                    if folded.startswith(sq) and len(folded) > len(sq) and (rest := _after(cand.text, len(sq))):
+                        out.append(replace(cand, text=rest, kind="span", label=label, label_source="prefix"))
+            for part, container in parts:
                 # any candidate printed like the example's container ("138****1903" as a line, an id, a span)
-                if shape_similarity(shape_of(cand.text), container or "") < 0.7:
-                    continue
-                text = _apply_part(cand.text, part)  # type: ignore[arg-type]
-                if text:
+                if shape_similarity(shape_of(cand.text), container or "") >= 0.7 and (
+                    text := _apply_part(cand.text, part)  # type: ignore[arg-type]
+                ):
                     out.append(replace(cand, text=text, kind="part"))
         return out
+
+    def foreign_label(self, cand: Candidate) -> bool:
+        """Whether the candidate's label is another key's (a date under 下单时间 is not 送达时间's)."""
+        if not cand.label or not self.foreign:
+            return False
+        own = label_similarity(cand.label, [self.key, *self.labels.values()])
+        return label_similarity(cand.label, self.foreign) >= max(0.8, own + 0.1)
 
     def match(self, cand: Candidate) -> tuple[float, int | None, dict[str, float]]:
         """How well a candidate fits the nearest example (0..1), that example's index, and the features."""
         best: tuple[float, int | None, dict[str, float]] = (0.0, None, {})
+        foreign = self.foreign_label(cand)
+        shape = shape_of(cand.text)
+        spans = self.lines_fit(len(cand.lines))
         for view in self.views:
-            # printed without a label in the example: a candidate without one fits best
-            if view.label_source == "varies":  # the examples' neighbours differ: a label says nothing
+            if foreign:
+                label = 0.0
+            elif view.label_source == "varies":  # the examples' neighbours differ: a label says nothing
                 label = 0.8
-            else:
-                label = label_similarity(cand.label, [view.label]) if view.label else 0.6 + 0.4 * (cand.label is None)
-            kind = 1.0 if cand.kind == view.kind else 0.5 * ({cand.kind, view.kind} <= _TEXT_KINDS)
-            distance = math.hypot(cand.x - view.x, cand.y - view.y)
+            elif view.label:
+                label = label_similarity(cand.label, [view.label]) * (
+                    0.9 + 0.1 * (cand.label_source == view.label_source)
+                )
+            else:  # printed without a label in the example: a candidate without one fits best
+                label = 0.6 + 0.4 * (cand.label is None)
+            near = 0 if view.order[0] <= view.order[1] else 1  # counted from the nearer end of the page
             features = {
                 "label": label,
-                "relation": 1.0 if cand.label_source == view.label_source or view.label_source == "varies" else 0.0,
-                "kind": kind,
-                "shape": shape_similarity(shape_of(cand.text), view.shape),
-                "position": max(0.0, 1.0 - distance / POSITION_SCALE),
-                "lines": 1.0 if len(cand.lines) == view.lines else 0.5,
+                "kind": 1.0 if cand.kind == view.kind else 0.75 * ({cand.kind, view.kind} <= _TEXT_KINDS),
+                "shape": shape_similarity(shape, view.shape),
+                "position": max(0.0, 1.0 - math.hypot(cand.x - view.x, cand.y - view.y) / POSITION_SCALE),
+                "order": max(0.0, 1.0 - abs(cand.order[near] - view.order[near]) / 4),
+                "lines": spans,
+                "magnitude": (1.0 if cand.magnitude is None else 0.5)
+                if view.magnitude is None
+                else max(0.0, 1.0 - abs((cand.magnitude or 0) - view.magnitude) / 2) * (cand.magnitude is not None),
+                "contents": len(cand.contents & view.contents) / len(cand.contents | view.contents)
+                if cand.contents | view.contents
+                else 1.0,
             }
             score = sum(WEIGHTS[k] * v for k, v in features.items())
             if score > best[0]:
@@ -256,60 +262,80 @@ class KeyProfile:
 
     def label_on_page(self, candidates: Sequence[Candidate]) -> bool | None:
         """Whether any example's printed label is on the page (None: the examples print none)."""
-        labels = {squash(v.label) for v in self.views if v.label}
-        if not labels:
+        if not self.labels:
             return None
         page_labels = {c.label for c in candidates if c.label}
         texts = {squash(c.text) for c in candidates if c.kind == "line"}
-        for label in labels:
-            if any(label in t for t in texts) or any(label_similarity(p, [label]) >= 0.8 for p in page_labels):
-                return True
-        return False
+        return any(
+            any(label in t for t in texts) or any(label_similarity(p, [label]) >= 0.8 for p in page_labels)
+            for label in self.labels
+        )
 
     def null_prior(self, ranked: Sequence[ScoredCandidate], candidates: Sequence[Candidate], default: float) -> float:
-        """The prior of null for this key on a page: high when the label is absent and nothing fits."""
-        if not self.views:
+        """The prior of null on a page: high when no example's label is on it and no candidate fits otherwise.
+
+        A candidate fits otherwise when its features besides the label (kind, shape, position,
+        order, lines) match an example at :data:`FIT_FLOOR` and it is printed without a label of
+        its own (on its line or row) or under another key's: a date printed without the
+        examples' "Date:" is still the date; one printed after "账单日：" is not "到期还款日".
+        """
+        if not self.views or self.label_on_page(candidates) is not False:  # printed without labels: no sign
             return default
-        best = max((s.profile_score or 0.0 for s in ranked), default=0.0)
-        if self.label_on_page(candidates) is False and best < FIT_FLOOR + 0.2:
-            return ABSENT_NULL_PRIOR
-        if best < FIT_FLOOR:
-            return max(default, ABSENT_NULL_PRIOR / 2)
-        return default
+        shown = [k for k in WEIGHTS if k not in ("label", "magnitude")]  # a text's magnitude says nothing
+        rest = sum(WEIGHTS[k] for k in shown)
+        # printed under a label of its own (on its line or row) that is not the examples', or another key's
+        owned = {
+            squash(s.text)
+            for s in ranked
+            if s.features
+            and (
+                self.foreign_label(s.candidate)
+                or (s.candidate.label_source in ("prefix", "left") and s.features["label"] < 0.5)
+            )
+        }
+        for s in ranked:
+            if not s.features or squash(s.text) in owned:
+                continue
+            if s.candidate.kind not in _TEXT_KINDS:  # a typed value: its kind and shape say enough
+                fit = (s.features["kind"] + s.features["shape"]) / 2 + 0.1
+            else:  # text: shaped like the examples' and fitting otherwise
+                fit = sum(WEIGHTS[k] * s.features[k] for k in shown) / rest
+                fit *= s.features["shape"] >= 0.7
+            if fit >= FIT_FLOOR:
+                return default
+        return ABSENT_NULL_PRIOR
 
 
-def _views(index: int, value: str, docs: Sequence[Document], cands: Sequence[Candidate]) -> list[ValueView]:
+def _views(key: str, index: int, value: str, cands: Sequence[Candidate], grounded: bool) -> list[ValueView]:
+    """Where an example's value is among its page's candidates: equal, a token slice of one, or fuzzily equal."""
     target = squash(value)
 
     def view(c: Candidate, kind: str | None = None, **extra: Any) -> ValueView:
-        return ValueView(
-            example=index,
-            value=value,
-            kind=kind or c.kind,
-            label=c.label,
-            label_source=c.label_source,
-            x=round(c.x, 4),
-            y=round(c.y, 4),
-            lines=len(c.lines),
-            shape=shape_of(value),
-            **extra,
-        )
+        where = {
+            "x": round(c.x, 4),
+            "y": round(c.y, 4),
+            "order": c.order,
+            "magnitude": c.magnitude,
+            "lines": len(c.lines),
+        }
+        where["contents"] = c.contents
+        return ValueView(index, value, kind or c.kind, c.label, c.label_source, **where, shape=shape_of(value), **extra)
 
     same = [c for c in cands if squash(c.text) == target]
+    named = {id(c): label_similarity(c.label, [key]) for c in same}
+    if max(named.values(), default=0.0) >= 0.5:  # printed several times: where a label names the key
+        same = [c for c in same if named[id(c)] >= max(named.values()) - 0.1]
     if same:
-        seen: dict[tuple[str, str | None], ValueView] = {}
-        for c in same:
-            seen.setdefault((c.kind, c.label), view(c))
-        return list(seen.values())
+        return list({(c.kind, c.label): view(c) for c in reversed(same)}.values())[::-1]
     containers = [(c, part) for c in cands if target in squash(c.text) and (part := _part_of(c.text, value))]
     if containers:
         c, part = min(containers, key=lambda cp: (cp[0].label is None, len(cp[0].text)))
-        return [view(c, "part", part=part, container_kind=c.kind, container_shape=shape_of(c.text))]
+        return [view(c, "part", part=part, container_shape=shape_of(c.text))]
+    # an OCR slip in the example ("NO.5:55" for "NO.53 55"): close enough when grounding agrees, or long and closer
     scored = [(fuzz.ratio(target, squash(c.text)), c) for c in cands if c.kind in _TEXT_KINDS]
-    if scored:
-        ratio, c = max(scored, key=lambda rc: rc[0])
-        if ratio >= 80:
-            return [view(c)]
+    ratio, c = max(scored, key=lambda rc: (rc[0], -len(rc[1].lines)), default=(0.0, None))
+    if c is not None and (ratio >= 80 if grounded else ratio >= 90 and len(target) >= 12):
+        return [view(c)]
     return []
 
 
@@ -320,7 +346,7 @@ def learn_profiles(
 
     An example value that is not found on its own page (the example is inconsistent) is reported
     with an :class:`InconsistentExampleWarning` naming the example and the key, and that pair is
-    skipped; example keys that were not asked are ignored (logged once).
+    skipped; example keys that were not asked are ignored, with a :class:`UserWarning` naming them.
 
     Args:
         keys: The keys asked for.
@@ -332,22 +358,20 @@ def learn_profiles(
     """
     profiles = {key: KeyProfile(key) for key in keys}
     for index, (docs, values) in enumerate(examples):
-        extra = sorted(set(values) - set(keys))
+        extra = sorted(map(str, set(values) - set(keys)))
         if extra:
-            logger.info("example %d: keys %s were not asked for and are ignored", index + 1, extra)
+            warnings.warn(f"example {index + 1} answers keys that were not asked for, ignored: {extra}", stacklevel=2)
         cands = page_candidates(docs)
         present = {k: v for k, v in values.items() if k in profiles}
         evidence = ground({k: v for k, v in present.items() if v is not None}, docs)
         for key, value in present.items():
             profile = profiles[key]
             profile.examples += 1
-            if value is None:
-                profile.null_examples += 1
-                continue
-            if isinstance(value, (list, dict)):
+            profile.null_examples += value is None
+            if value is None or isinstance(value, (list, dict)):
                 continue
             found = evidence.get(key)
-            views = _views(index, str(value), docs, cands) if found is not None and found.found else []
+            views = _views(key, index, str(value), cands, found is not None and found.found)
             if not views:
                 warnings.warn(
                     f"example {index + 1}: the value of {key!r} ({str(value)[:40]!r}) is not on the example's page; "
@@ -355,10 +379,12 @@ def learn_profiles(
                     InconsistentExampleWarning,
                     stacklevel=2,
                 )
-                continue
             profile.views.extend(views)
     for profile in profiles.values():
         _drop_varying_labels(profile)
+    for profile in profiles.values():
+        others = [p for p in profiles.values() if p is not profile]
+        profile.foreign = [*(p.key for p in others), *(label for p in others for label in p.labels.values())]
     return profiles
 
 
@@ -367,9 +393,7 @@ def _drop_varying_labels(profile: KeyProfile) -> None:
     by_example: dict[int, set[str]] = {}
     for v in profile.views:
         by_example.setdefault(v.example, set()).add(v.label or "")
-    if len(by_example) < 2:
-        return
-    for v in list(profile.views):
-        others = [ls for ex, ls in by_example.items() if ex != v.example]
-        if v.label and not any(label_similarity(v.label, [o]) >= 0.8 for ls in others for o in ls if o):
-            profile.views[profile.views.index(v)] = replace(v, label=None, label_source="varies")
+    for i, v in enumerate(profile.views if len(by_example) > 1 else ()):
+        others = [o for ex, labels in by_example.items() if ex != v.example for o in labels if o]
+        if v.label and label_similarity(v.label, [*others, profile.key]) < 0.5:
+            profile.views[i] = replace(v, label=None, label_source="varies")
