@@ -28,6 +28,9 @@ For each answered key:
 
    - another value's candidate fits clearly better (by more than :data:`PROFILE_MARGIN` with
      examples, :data:`LABEL_MARGIN` without);
+   - with examples, the value's printed label is unlike every label the examples show for the key
+     (label fit under :data:`LABEL_FLOOR`) while another value of its kind fits better under
+     such a label (label fit at least :data:`OWN_LABEL`): the examples teach the label;
    - another value fits at least as well and its label is the value's label with less around it
      ("TOTAL" against "TOTAL (CORRECTED)", "收款人" against "实际收款人": this value's label
      qualifies the key's label);
@@ -299,6 +302,17 @@ def _verdict(
             f"{top.fit:.2f} against {best.fit:.2f})",
             top,
         )
+    # with examples: its printed label is unlike every label the examples show for the key, while another value
+    # of its kind sits under such a label and fits better (the examples teach the label)
+    if with_examples and best.label and best.label_fit < LABEL_FLOOR:
+        taught = [r for r in rivals if r.label_fit >= OWN_LABEL and r.fit > best.fit and r.cand.kind == best.cand.kind]
+        if taught:
+            r = max(taught, key=lambda r: r.fit)
+            return (
+                f"its label {best.label!r} is unlike the examples' labels of the key, and {r.text!r} "
+                f"sits under one ({r.label!r})",
+                r,
+            )
     # other values that fit at least as well (with examples), or as well within the margin (the key's name only)
     near = [r for r in rivals if r.fit >= best.fit - (0.0 if with_examples else margin)]
     # the key's label is printed next to another value, and this value's label is that label with more around it
