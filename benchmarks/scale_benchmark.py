@@ -146,6 +146,11 @@ def run_one(cfg: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _result_file(cfg: dict[str, Any]) -> Path:
+    """Where the child process of one configuration writes its figures (beside its results file)."""
+    return Path(cfg["out"]).with_suffix(".figures.json")
+
+
 def _subprocess(cfg: dict[str, Any]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         cfg = {**cfg, "out": str(Path(tmp) / ("out.jsonl"))}
@@ -156,7 +161,8 @@ def _subprocess(cfg: dict[str, Any]) -> dict[str, Any]:
         )
         if done.returncode != 0:
             raise SystemExit(f"{cfg['name']} failed:\n{done.stderr[-3000:]}")
-        result = json.loads(done.stdout.strip().splitlines()[-1])
+        # the child writes its figures to a file: Ray and the libraries print to stdout after it
+        result = json.loads(_result_file(cfg).read_text(encoding="utf-8"))
         print(f"  {cfg['name']}: {result['documents_per_minute']} docs/min", file=sys.stderr, flush=True)
         return result
 
@@ -239,7 +245,8 @@ def to_markdown(results: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "_one":
-        print(json.dumps(run_one(json.loads(argv[1]))))
+        cfg = json.loads(argv[1])
+        _result_file(cfg).write_text(json.dumps(run_one(cfg)), encoding="utf-8")
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("part", choices=["all", "local", "ray", "remote"])
