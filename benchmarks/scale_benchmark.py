@@ -135,6 +135,7 @@ def run_one(cfg: dict[str, Any]) -> dict[str, Any]:
         "records": len(records),
         "unique_sources": len(sources),
         "failed": sum("error" in r for r in records),
+        "errors": [{"source": Path(r["source"]).name, "error": str(r["error"])[:300]} for r in records if "error" in r],
         "wall_seconds": round(wall, 2),
         "documents_per_minute": round(60 * len(images) / wall, 2),
         "peak_rss_mb_parent": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
