@@ -31,8 +31,8 @@ For each answered key:
    - with examples, the value's printed label is unlike every label the examples show for the key
      (label fit under :data:`LABEL_FLOOR`) while another value of its kind fits better under
      such a label (label fit at least :data:`OWN_LABEL`): the examples teach the label;
-   - another value fits at least as well and its label is the value's label with less around it
-     ("TOTAL" against "TOTAL (CORRECTED)", "收款人" against "实际收款人": this value's label
+   - another value of its kind fits at least as well and its label is the value's label with less
+     around it ("TOTAL" against "TOTAL (CORRECTED)", "收款人" against "实际收款人": this value's label
      qualifies the key's label);
    - without examples, another value of the same kind sits under the key's own name too (label
      fit at least :data:`OWN_LABEL`) and fits about as well: the page answers the key twice.
@@ -315,8 +315,11 @@ def _verdict(
             )
     # other values that fit at least as well (with examples), or as well within the margin (the key's name only)
     near = [r for r in rivals if r.fit >= best.fit - (0.0 if with_examples else margin)]
-    # the key's label is printed next to another value, and this value's label is that label with more around it
-    for r in sorted((r for r in near if r.label and r.label_fit > best.label_fit), key=lambda r: -r.label_fit):
+    # the key's label is printed next to another value of the value's kind, and this value's label is that label
+    # with more around it (a text of another kind under the bare label, "Total" / "RM Incl.of GST" of a wrapped
+    # "Total RM Incl.of GST", is a piece of this value's label, not another answer)
+    same_kind = (r for r in near if r.label and r.label_fit > best.label_fit and r.cand.kind == best.cand.kind)
+    for r in sorted(same_kind, key=lambda r: -r.label_fit):
         if best.label and r.label and _extends(best.label, r.label):
             return f"its label {best.label!r} qualifies the label {r.label!r} of another value {r.text!r}", r
     # two values of one kind, both under the key's own label: the page answers the key twice
