@@ -165,21 +165,21 @@ def _iter_leaves(obj: Any, prefix: str | None = None) -> Iterator[tuple[str, Any
 
 
 @dataclass(slots=True)
-class _Page:
+class _PageText:
     lines: list[Line]  # the page's lines with some squashed text
     text: str  # their squashed texts concatenated
     starts: list[int]  # offset of each line in ``text``
 
 
-def _searched(lines: list[Line]) -> _Page:
+def _searched(lines: list[Line]) -> _PageText:
     starts, offset = [], 0
     for line in lines:
         starts.append(offset)
         offset += len(line.sq)
-    return _Page(lines=lines, text="".join(line.sq for line in lines), starts=starts)
+    return _PageText(lines=lines, text="".join(line.sq for line in lines), starts=starts)
 
 
-def _pages(documents: Sequence[Document]) -> list[_Page]:
+def _pages(documents: Sequence[Document]) -> list[_PageText]:
     return [_searched([line for line in page.lines if line.sq]) for page in read_pages(documents)]
 
 
@@ -225,7 +225,7 @@ def _occurrences(text: str, needle: str) -> Iterator[tuple[int, int]]:
         start = text.find(needle, start + 1)
 
 
-def _first_in_line(pages: list[_Page], needle: str, *, raw: bool) -> Line | None:
+def _first_in_line(pages: list[_PageText], needle: str, *, raw: bool) -> Line | None:
     for page in pages:
         for line in page.lines:
             if next(_occurrences(line.text if raw else line.sq, needle), None) is not None:
@@ -233,7 +233,7 @@ def _first_in_line(pages: list[_Page], needle: str, *, raw: bool) -> Line | None
     return None
 
 
-def _first_number(pages: list[_Page], number: float) -> Line | None:
+def _first_number(pages: list[_PageText], number: float) -> Line | None:
     for page in pages:
         for line in page.lines:
             if any(math.isclose(n, number, rel_tol=1e-9, abs_tol=1e-9) for n in line.numbers):
@@ -241,7 +241,7 @@ def _first_number(pages: list[_Page], number: float) -> Line | None:
     return None
 
 
-def _best_run(pages: list[_Page], sq: str, max_run: int) -> list[Line] | None:
+def _best_run(pages: list[_PageText], sq: str, max_run: int) -> list[Line] | None:
     """The shortest (then earliest) run of 2..max_run lines whose joined squashed text holds ``sq``."""
     best: tuple[int, int] | None = None
     best_lines: list[Line] | None = None
@@ -291,7 +291,7 @@ def _aligned_ratio(sq: str, text: str, cutoff: float, first_len: int, last_len: 
     return best
 
 
-def _best_fuzzy(pages: list[_Page], sq: str, threshold: float, max_run: int) -> tuple[float, list[Line]] | None:
+def _best_fuzzy(pages: list[_PageText], sq: str, threshold: float, max_run: int) -> tuple[float, list[Line]] | None:
     """The best-scoring line or run (then the shorter, then the earlier), at or above ``threshold``."""
     best: tuple[float, int, int] | None = None
     best_lines: list[Line] | None = None
@@ -343,7 +343,7 @@ def _evidence(key: str, value: Any, lines: list[Line], match: MatchKind, score: 
     )
 
 
-def _ground_one(key: str, value: Any, pages: list[_Page], threshold: float, max_run: int) -> Evidence:
+def _ground_one(key: str, value: Any, pages: list[_PageText], threshold: float, max_run: int) -> Evidence:
     """The first match of :func:`_match` that is not inside a sentence (see :func:`in_prose`)."""
     sq = squash(str(value))
     for _ in range(_MAX_PROSE_SKIPS):
@@ -354,7 +354,7 @@ def _ground_one(key: str, value: Any, pages: list[_Page], threshold: float, max_
     return Evidence(key=key, value=value)
 
 
-def _without_line(pages: list[_Page], order: int) -> list[_Page]:
+def _without_line(pages: list[_PageText], order: int) -> list[_PageText]:
     out = []
     for page in pages:
         lines = [line for line in page.lines if line.order != order]
@@ -393,7 +393,7 @@ def in_prose(line: str, value: str) -> bool:
     return len(CJK.findall(rest)) > PROSE_CJK or len(_LETTER.findall(rest)) > PROSE_LETTERS
 
 
-def _match(key: str, value: Any, pages: list[_Page], threshold: float, max_run: int) -> tuple[Evidence, list[Line]]:
+def _match(key: str, value: Any, pages: list[_PageText], threshold: float, max_run: int) -> tuple[Evidence, list[Line]]:
     not_found = Evidence(key=key, value=value), []
     if isinstance(value, int | float):
         raw = str(value)
