@@ -7,8 +7,8 @@ from langchain_core.documents import Document
 
 from conftest import FIXTURES, truth
 from ocr_kie.candidates import Candidate, KeyType, ScoredCandidate, key_candidates, key_type, page_candidates
+from ocr_kie.candidates.profiles import learn_profiles
 from ocr_kie.loader import PPOCRLoader
-from ocr_kie.profiles import learn_profiles
 
 
 def page(lines: list[tuple], *, number: int = 1, width: int = 800, height: int = 1000) -> Document:

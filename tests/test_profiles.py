@@ -7,9 +7,7 @@ import warnings
 import pytest
 
 from ocr_kie.candidates import key_candidates, page_candidates
-from ocr_kie.decoding import GroundedOptions, shape_check, shortlist
-from ocr_kie.parser import schema_from_keys
-from ocr_kie.profiles import (
+from ocr_kie.candidates.profiles import (
     InconsistentExampleWarning,
     KeyProfile,
     ValueView,
@@ -17,6 +15,8 @@ from ocr_kie.profiles import (
     shape_of,
     shape_similarity,
 )
+from ocr_kie.decoding import GroundedOptions, shape_check, shortlist
+from ocr_kie.parser import schema_from_keys
 from test_candidates import page
 
 

@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ocr_kie.cache import OcrCache
 from ocr_kie.candidates import ScoredCandidate
+from ocr_kie.candidates.profiles import KeyProfile, learn_profiles
 from ocr_kie.checks import Checks, apply_checks, run_checks, without_checks
 from ocr_kie.decoding import (
     FieldChoice,
@@ -59,7 +60,6 @@ from ocr_kie.llms import LlamaCppChatModel, bind_schema, context_window, resolve
 from ocr_kie.loader import PPOCRLoader
 from ocr_kie.ocr import OcrEngine, get_engine
 from ocr_kie.parser import DEFAULT_MAX_REPLY_CHARS, KieOutputParser
-from ocr_kie.profiles import KeyProfile, learn_profiles
 from ocr_kie.prompts import SYSTEM_PROMPT, as_messages, build_prompt, document_turns, example_turn_group
 from ocr_kie.result import ExtractionResult, FieldResult, Timings, Usage
 from ocr_kie.schema import default_max_tokens, schema_from_spec

@@ -37,9 +37,9 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from pydantic import BaseModel, ConfigDict, Field
 
 from ocr_kie.candidates import Candidate, ScoredCandidate, key_candidates, page_candidates
+from ocr_kie.candidates.profiles import KeyProfile, collapsed, shape_of, shape_similarity
 from ocr_kie.grounding import Evidence
 from ocr_kie.normalize import parse_number, squash
-from ocr_kie.profiles import KeyProfile, collapsed, shape_of, shape_similarity
 
 if TYPE_CHECKING:
     from ocr_kie.llms import ContinuationScorer, LlamaCppChatModel

@@ -20,7 +20,7 @@ For each answered key:
    found by :func:`~ocr_kie.grounding.ground` (OCR slips, fields glued together) is read on the
    candidates of the lines it was found on, and held to half the margin below.
 2. **Its label and position must fit the key as well as any other value's.** With examples the
-   fit is the key's profile match (:meth:`~ocr_kie.profiles.KeyProfile.match`: the printed label
+   fit is the key's profile match (:meth:`~ocr_kie.candidates.profiles.KeyProfile.match`: the printed label
    and how it relates to the value, the position on the page, the kind, the shape, the number of
    lines; the nearest example decides); without examples it is how well the printed label fits
    the key's name. An unlabelled candidate is also read with the line left of it on its row
@@ -59,9 +59,10 @@ from pydantic import BaseModel, ConfigDict
 from rapidfuzz import fuzz
 
 from ocr_kie.candidates import Candidate, ScoredCandidate, key_candidates, label_similarity, page_candidates
-from ocr_kie.grounding import Evidence, ground, in_prose, line_box
+from ocr_kie.candidates.profiles import KeyProfile
+from ocr_kie.grounding import Evidence, ground, in_prose
 from ocr_kie.normalize import parse_number, squash
-from ocr_kie.profiles import KeyProfile
+from ocr_kie.page import read_pages
 
 __all__ = [
     "INSIDE_SHARE",
@@ -174,15 +175,7 @@ _Box = tuple[float, float, float, float]
 
 def _page_lines(documents: Sequence[Document]) -> dict[tuple[int, int], tuple[str, _Box | None]]:
     """Each OCR line's text and box, by (page, index)."""
-    out: dict[tuple[int, int], tuple[str, _Box | None]] = {}
-    for index, doc in enumerate(documents):
-        page = int((doc.metadata or {}).get("page", index + 1))
-        raw = (doc.metadata or {}).get("lines")
-        if raw is None:
-            raw = [{"text": t} for t in doc.page_content.splitlines()]
-        for i, line in enumerate(raw):
-            out[(page, i)] = (str(line.get("text", "")), line_box(line))
-    return out
+    return {(line.page, line.index): (line.text, line.box) for page in read_pages(documents) for line in page.lines}
 
 
 def _left_label(cand: Candidate, lines: Mapping[tuple[int, int], tuple[str, Any]]) -> str | None:
@@ -359,7 +352,7 @@ def check_fit(
         values: The answer (None, booleans, lists and objects are not checked).
         documents: The OCR pages (Documents with ``metadata["lines"]``, or plain text).
         properties: The JSON Schema ``properties`` of the keys (their types, patterns, enums).
-        profiles: The keys' profiles learned from the examples (:func:`ocr_kie.profiles.learn_profiles`).
+        profiles: The keys' profiles learned from the examples (:func:`ocr_kie.candidates.profiles.learn_profiles`).
 
     Returns:
         A :class:`Fit` per checked key.

@@ -1,4 +1,4 @@
-"""Small pure text helpers shared by the output parser and the grounding step.
+"""Small pure text helpers shared by the output parser, the page view, candidates and grounding.
 
 PP-OCR and Chinese LLMs mix full-width and half-width forms freely ("１２，０００．００",
 "金额：", "（元）"), so comparisons go through :func:`squash`, and "no value" answers are
@@ -20,12 +20,34 @@ import re
 import unicodedata
 
 __all__ = [
+    "CJK",
+    "CJK_CHARS",
     "NULL_ANSWERS",
+    "is_cjk",
     "is_null_answer",
     "parse_number",
+    "printed_numbers",
     "squash",
     "to_halfwidth",
 ]
+
+#: The CJK ideographs, as the body of a regex character class (``rf"[{CJK_CHARS}]+"``): Extension A,
+#: the Unified Ideographs and the Compatibility Ideographs (not kana, hangul or CJK punctuation).
+CJK_CHARS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+#: One CJK ideograph (:data:`CJK_CHARS`).
+CJK = re.compile(f"[{CJK_CHARS}]")
+
+
+def is_cjk(ch: str) -> bool:
+    """Whether a character is a CJK ideograph (:data:`CJK_CHARS`).
+
+    Example:
+        >>> is_cjk("额"), is_cjk("a"), is_cjk("。")
+        (True, False, False)
+    """
+    cp = ord(ch)
+    return 0x3400 <= cp <= 0x4DBF or 0x4E00 <= cp <= 0x9FFF or 0xF900 <= cp <= 0xFAFF
+
 
 # Characters that are width variants of ASCII/Latin-1 and safe to fold with NFKC. Everything else
 # (CJK ideographs, kana, CJK punctuation such as 。、「」, circled digits, superscripts, ligatures) is
@@ -166,3 +188,33 @@ def parse_number(s: str) -> int | float | None:
         return None
     digits = sign.replace("+", "") + t.replace(",", "")
     return float(digits) if "." in digits else int(digits)
+
+
+_NUMBER_RUN = re.compile(r"\d(?:[\d,.]*\d)?")
+_VALID_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+
+
+def printed_numbers(text: str) -> tuple[float, ...]:
+    """The numbers printed in a (half-width) text; dates, times and ambiguous forms are skipped.
+
+    Example:
+        >>> printed_numbers("¥12,000.00 on 15/01/2019, -3 and 007")
+        (12000.0, -3.0)
+    """
+    found: list[float] = []
+    for m in _NUMBER_RUN.finditer(text):
+        start, end = m.span()
+        if start and (text[start - 1].isdigit() or text[start - 1] in ".,"):
+            continue  # ".50", a fragment of something else
+        if (start > 1 and text[start - 1] in "/:" and text[start - 2].isdigit()) or (
+            end + 1 < len(text) and text[end] in "/:" and text[end + 1].isdigit()
+        ):
+            continue  # a date or a time: "15/01/2019", "12:30"
+        token = m.group()
+        if not _VALID_NUMBER.fullmatch(token) or (len(token) > 1 and token[0] == "0" and token[1].isdigit()):
+            continue  # "2024.01.05", "1.234,50", "007"
+        number = float(token.replace(",", ""))
+        if start and text[start - 1] == "-" and (start == 1 or not text[start - 2].isalnum()):
+            number = -number
+        found.append(number)
+    return tuple(found)

@@ -250,7 +250,7 @@ _PROMPT_MODULES = (
     "ocr_kie.chain",
     "ocr_kie.decoding",
     "ocr_kie.candidates",
-    "ocr_kie.profiles",
+    "ocr_kie.page",
     "ocr_kie.prompts",
     "ocr_kie.examples",
     "ocr_kie.grounding",

@@ -29,9 +29,11 @@ from typing import Any
 from langchain_core.documents import Document
 from rapidfuzz import fuzz
 
-from ocr_kie.candidates import Candidate, ScoredCandidate, label_similarity, page_candidates
+from ocr_kie.candidates.builder import page_candidates
+from ocr_kie.candidates.ranking import label_similarity
+from ocr_kie.candidates.types import Candidate, ScoredCandidate
 from ocr_kie.grounding import ground
-from ocr_kie.normalize import squash, to_halfwidth
+from ocr_kie.normalize import CJK_CHARS, squash, to_halfwidth
 
 __all__ = [
     "InconsistentExampleWarning",
@@ -61,8 +63,7 @@ ABSENT_NULL_PRIOR = 0.75
 #: A candidate whose features besides the label fit an example this well keeps null unlikely.
 FIT_FLOOR = 0.8
 
-_CJK_RE = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN = re.compile(rf"\d+|[A-Za-z]+|[{_CJK_RE}]+|[^\s\d A-Za-z{_CJK_RE}]")
+_TOKEN = re.compile(rf"\d+|[A-Za-z]+|[{CJK_CHARS}]+|[^\s\d A-Za-z{CJK_CHARS}]")
 _TEXT_KINDS = frozenset({"line", "span", "run"})
 
 
@@ -77,7 +78,7 @@ def shape_of(text: str) -> str:
         >>> shape_of("**** 2931"), shape_of("¥1,200.00"), shape_of("每月5日")
         ('**** 9999', '¥9,999.99', '汉汉9汉')
     """
-    classes = ((r"\d", "9"), ("[a-z]", "a"), ("[A-Z]", "A"), (f"[{_CJK_RE}]", "汉"))
+    classes = ((r"\d", "9"), ("[a-z]", "a"), ("[A-Z]", "A"), (f"[{CJK_CHARS}]", "汉"))
     out = to_halfwidth(text.strip())
     for pattern, mark in classes:  # ASCII classes only: re's \d would take other scripts' digits too
         out = re.sub(pattern, mark, out, flags=re.ASCII)
