@@ -1,6 +1,6 @@
 """Generate the held-out Chinese document set (``benchmarks/datasets/zh-docs``), issue 11.
 
-Twelve document types that are **not** in zh-kie (which has credit-card bill screens, train
+Sixteen document types that are **not** in zh-kie (which has credit-card bill screens, train
 tickets, shop receipts/invoices), one dataset folder each, in the layout
 ``ocr_kie.evaluation.load_labelled_dataset`` reads (``images/<id>.<ext>``, ``labels/<id>.json``,
 ``dataset.json`` with name, description, keys, examples; ``examples.jsonl`` with five worked
@@ -9,7 +9,9 @@ examples whose images are in ``examples/``):
 - ``waybill`` 快递面单, ``clinic`` 门诊收费票据, ``bankslip`` 银行回单, ``payslip`` 工资条,
   ``hotel`` 酒店账单, ``takeout`` 外卖订单, ``itinerary`` 机票行程单, ``rent`` 房租收据 (halves A and B);
 - ``idcard`` 身份证, ``license`` 营业执照, ``taxi`` 出租车票, ``vehicle`` 机动车行驶证 (half C, added
-  later and held out; see ``benchmarks/datasets/zh-docs/SPLIT.md``).
+  later and held out; see ``benchmarks/datasets/zh-docs/SPLIT.md``);
+- ``utility`` 水电燃气缴费单, ``policy`` 保险单, ``pharmacy`` 药店小票, ``delivery`` 发货单 (half D, added
+  last and held out, with the ``leader`` and ``boxes`` layouts; in ``zh_docs_half_d.py``).
 
 Each type is drawn in at least three layouts from one small layout engine: ``colon`` (label,
 separator and value on one line), ``split`` (label left, value right-aligned on its row, app
@@ -1307,6 +1309,16 @@ TYPES = {
         "again on the 副页; the owner's block comes first on some. 品牌型号 and 注册日期 are absent on some.",
     ),
 }  # fmt: skip
+
+# Half D (utility, policy, pharmacy, delivery and the leader and boxes layouts) lives in its own module,
+# which imports this one by name: a run as a script must find itself there, not load a second copy.
+if __name__ == "__main__":
+    sys.modules["make_zh_docs"] = sys.modules[__name__]
+sys.modules.pop("zh_docs_half_d", None)  # bound to this module even when it is loaded again (the tests)
+import zh_docs_half_d  # noqa: E402
+
+TYPES.update(zh_docs_half_d.TYPES)
+LAYOUTS.update(zh_docs_half_d.LAYOUTS)
 
 
 def doc_rng(seed: int, doc_type: str, tag: str) -> random.Random:

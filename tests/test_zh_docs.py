@@ -1,4 +1,4 @@
-"""The held-out Chinese documents (zh-docs, halves A, B and C) and the injection set: reproducible and readable."""
+"""The held-out Chinese documents (zh-docs, halves A, B, C and D) and the injection set: reproducible and readable."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ HALVES = {
     "A": ["waybill", "takeout", "rent", "itinerary"],
     "B": ["payslip", "clinic", "bankslip", "hotel"],
     "C": ["idcard", "license", "taxi", "vehicle"],  # held out: generated after A and B were tuned on
+    "D": ["utility", "policy", "pharmacy", "delivery"],  # held out: generated after C was reported
 }
 TYPES = [t for half in HALVES.values() for t in half]
 ZH_KIE_KEYS = {"bill", "ticket", "receipt"}
@@ -39,7 +40,7 @@ def _meta(doc_type: str) -> dict:
     return json.loads((DATA / doc_type / "dataset.json").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("doc_type", ["takeout", "bankslip", "license", "taxi"])
+@pytest.mark.parametrize("doc_type", ["takeout", "bankslip", "license", "taxi", "policy", "delivery"])
 def test_generator_reproduces_the_committed_files(tmp_path, doc_type):
     gen = _script("make_zh_docs")
     assert gen.main(["--subset", doc_type, "--count", "2", "--out", str(tmp_path)]) == 0
@@ -58,7 +59,7 @@ def test_split_names_every_type_once():
     line = next(ln for ln in split.splitlines() if ln.startswith("Machine-readable"))
     halves = {h: line.split(f"half {h} = `")[1].split("`")[0].split() for h in HALVES}
     assert halves == HALVES
-    assert sorted(p.name for p in DATA.iterdir() if p.is_dir()) == sorted(TYPES) and len(set(TYPES)) == 12
+    assert sorted(p.name for p in DATA.iterdir() if p.is_dir()) == sorted(TYPES) and len(set(TYPES)) == 16
     assert not ZH_KIE_KEYS & set(TYPES)
 
 
@@ -84,6 +85,38 @@ def test_half_c_brings_layouts_no_tuned_type_has_and_every_kind_of_difficulty():
     assert any(a[-1].isdigit() and a[0].isdigit() for a in amounts)
     raw = [v for lab in labels for v in lab.values() if v]
     assert any(any("０" <= ch <= "９" for ch in v) for v in raw)  # full-width digits
+
+
+def test_half_d_brings_leader_and_boxes_layouts_no_other_half_has_and_every_kind_of_difficulty():
+    gen = _script("make_zh_docs")
+    old = {lay for t in HALVES["A"] + HALVES["B"] + HALVES["C"] for lay in _meta(t)["layouts"]}
+    new = {lay for t in HALVES["D"] for lay in _meta(t)["layouts"]}
+    assert {"leader", "boxes"} <= new - old
+    assert all(len(_meta(t)["layouts"]) == 3 for t in HALVES["D"])
+    specs = {t: [gen.spec_only(gen.TYPES[t], gen.DEFAULT_SEED, f"{i:03d}") for i in range(20)] for t in HALVES["D"]}
+    assert {s["layout"] for ss in specs.values() for s in ss} == new  # every layout is drawn
+    fields = [f for ss in specs.values() for s in ss for f in s["fields"] if f.key]
+    # a sub-span answer (the end of 保险期间), bare amounts whatever is printed, amounts kept as printed ...
+    assert {f.key for f in fields if f.value and f.value != f.shown and f.value in f.shown} >= {"保险期间至"}
+    assert {f.key for f in fields if f.value and f.value != f.shown and not f.shown.endswith(f.value)} >= {"保险费"}
+    kept = [f.shown for f in fields if f.key in ("缴费金额", "合计金额", "医保支付")]
+    assert any(v.startswith("¥") for v in kept) and any(v.endswith("元") for v in kept)
+    assert any(s.get("title_key") and s["title"] == s["title_key"][2] for s in specs["pharmacy"])  # a title key
+    assert any(s.get("title_key") and s["title"] != s["title_key"][2] for s in specs["pharmacy"])  # ... or 门店：
+    # a null key whose look-alike is printed: self-paid slips print 医保类别：自费, IC-card meters 上期读数 only
+    selfpaid = [s for s in specs["pharmacy"] if s["values"]["医保支付"] is None]
+    assert selfpaid and all(any(f.label == "医保类别" for f in s["fields"]) for s in selfpaid)
+    prepaid = [s for s in specs["utility"] if s["values"]["本期读数"] is None]
+    assert prepaid and all(any(f.label == "上期读数" for f in s["fields"]) for s in prepaid)
+    # the key's label printed twice (the sender's landline and the receiver's mobile, both 联系电话)
+    for s in specs["delivery"]:
+        phones = [f for f in s["fields"] if f.label == "联系电话"]
+        assert len(phones) == 2 - (s["values"]["联系电话"] is None) and sum(bool(f.key) for f in phones) <= 1
+    labels = [d.labels for t in HALVES["D"] for d in load_dataset(DATA / t)]
+    values = [v.translate(FOLD) for lab in labels for v in lab.values() if v]
+    assert sum(lab[k] is None for lab in labels for k in lab) >= 10  # absent keys
+    assert all(any(sep in v for v in values if v[:2] in ("20",)) for sep in ("-", "/", "年", "."))  # dates
+    assert any(any("０" <= ch <= "９" for ch in v) for lab in labels for v in lab.values() if v)  # full-width
 
 
 @pytest.mark.parametrize("doc_type", TYPES)
@@ -133,18 +166,19 @@ def engine():
     return get_engine("paddle")
 
 
-def test_the_ocr_ceiling_is_recorded_for_every_type_and_half_c_reads_at_least_95_percent():
+def test_the_ocr_ceiling_is_recorded_for_every_type_and_halves_c_and_d_read_at_least_95_percent():
     ceiling = json.loads((DATA / "ocr_ceiling.json").read_text(encoding="utf-8"))
     assert sorted(ceiling) == sorted(TYPES)
     for doc_type in TYPES:
         assert ceiling[doc_type]["documents"] == 25 and list(ceiling[doc_type]["ceiling"]) == _meta(doc_type)["keys"]
-    for doc_type in HALVES["C"]:
+    for doc_type in HALVES["C"] + HALVES["D"]:
         for key, c in ceiling[doc_type]["ceiling"].items():
             assert c["exact"] >= 0.95 and c["n"] >= 12, (doc_type, key, c)
 
 
-# license-000/-019 are drawn in the below layout (the value over its label), vehicle-000/-019 as cards.
-@pytest.mark.parametrize("doc_type", ["takeout", "clinic", "payslip", "license", "vehicle"])
+# license-000/-019 are drawn in the below layout (the value over its label), vehicle-000/-019 as cards,
+# utility-000 with dot leaders, policy-000/-019 in side-by-side boxes.
+@pytest.mark.parametrize("doc_type", ["takeout", "clinic", "payslip", "license", "vehicle", "utility", "policy"])
 def test_labelled_values_are_in_the_real_ocr_text(engine, doc_type):
     docs = load_dataset(DATA / doc_type)
     checked = 0
