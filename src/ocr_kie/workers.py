@@ -170,7 +170,7 @@ def default_processes(local_llm: bool, documents: int, cores: int | None = None)
     :data:`PROCESS_MIN_DOCUMENTS` documents (for fewer, loading the models in every worker costs
     more than it saves); 1 for an API model (its workers are threads waiting on the network).
     """
-    from ocr_kie.llms import physical_cores
+    from ocr_kie.cpus import physical_cores
 
     if not local_llm or documents < PROCESS_MIN_DOCUMENTS:
         return 1
