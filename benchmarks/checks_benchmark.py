@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/checks_benchmark.py [REPORT.json ...]
 
-Runs :func:`ocr_kie.checks.run_checks` on each document's predicted values (the model is not run
+Runs :func:`ocr_kie.pipeline.checks.run_checks` on each document's predicted values (the model is not run
 again) and scores the flag with :func:`ocr_kie.evaluation.flags.flag_metrics`: the share of wrong
 values flagged, of right values flagged (false alarms), and the precision of the flag. Prints a
 table and the flagged values, and writes ``benchmarks/results/checks.json`` and ``.md``.
@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
-from ocr_kie.checks import run_checks
 from ocr_kie.evaluation.flags import flag_metrics
+from ocr_kie.pipeline.checks import run_checks
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = [

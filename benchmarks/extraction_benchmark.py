@@ -36,12 +36,15 @@ from pathlib import Path
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from ocr_kie import Example, OcrCache, PPOCRLoader
-from ocr_kie.chain import ExtractionConfig, KieExtractor, default_max_tokens, page_text
 from ocr_kie.errors import ExtractionParseError, OcrKieError
 from ocr_kie.evaluation import LENIENT_THRESHOLD, load_dataset, machine_info, normalize_value, score_value
 from ocr_kie.llms import resolve_llm
 from ocr_kie.parser import schema_from_keys
-from ocr_kie.prompts import SYSTEM_PROMPT, answer_json, task_text
+from ocr_kie.pipeline.chain import KieExtractor
+from ocr_kie.pipeline.config import ExtractionConfig
+from ocr_kie.pipeline.documents import page_text
+from ocr_kie.pipeline.prompt import SYSTEM_PROMPT, answer_json, task_text
+from ocr_kie.schema import default_max_tokens
 
 KEYS = ["company", "date", "address", "total"]
 VARIANTS = ("multi-turn", "single-turn", "structured-output", "grounded")

@@ -36,14 +36,17 @@ from extraction_benchmark import KEYS as SROIE_KEYS
 from extraction_benchmark import normalise, score
 
 from ocr_kie import Example, OcrCache, PPOCRLoader
-from ocr_kie.chain import ExtractionConfig, KieExtractor, default_max_tokens, page_text
-from ocr_kie.decoding import GroundedOptions
 from ocr_kie.errors import ExtractionParseError, OcrKieError
 from ocr_kie.evaluation import load_dataset, value_in_text
 from ocr_kie.examples import load_examples
 from ocr_kie.llms import resolve_llm
 from ocr_kie.normalize import squash
 from ocr_kie.parser import schema_from_keys
+from ocr_kie.pipeline.chain import KieExtractor
+from ocr_kie.pipeline.config import ExtractionConfig
+from ocr_kie.pipeline.documents import page_text
+from ocr_kie.pipeline.grounded import GroundedOptions
+from ocr_kie.schema import default_max_tokens
 
 RESULTS = Path(__file__).parent / "results"
 

@@ -8,7 +8,7 @@ Usage::
 ``RESULTS`` are files written by ``benchmarks/grounded_benchmark.py`` (``<name>.json`` or
 ``<name>.rows.jsonl``): for every document and key they hold each alternative's prior and the
 model's log-probability. This script re-chooses every value under other weights
-(:func:`ocr_kie.decoding.combine`, what the decoder does) without running the model again, and
+(:func:`ocr_kie.pipeline.grounded.combine`, what the decoder does) without running the model again, and
 prints the overall exact accuracy per file for each setting, with and without length
 normalisation. It is an approximation: in a real run the value chosen for one key is part of the
 prompt for the next ones, so a different earlier choice slightly changes later scores.
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from extraction_benchmark import score
 
-from ocr_kie.decoding import GroundedOptions, combine
+from ocr_kie.pipeline.grounded import GroundedOptions, combine
 
 
 def grounded_rows(path: Path) -> list[dict[str, Any]]:

@@ -42,10 +42,12 @@ from pathlib import Path
 from typing import Any
 
 from ocr_kie import Example, OcrCache, PPOCRLoader
-from ocr_kie.chain import ExtractionConfig, KieExtractor, page_text
 from ocr_kie.evaluation import load_dataset
 from ocr_kie.examples import load_examples
 from ocr_kie.normalize import squash
+from ocr_kie.pipeline.chain import KieExtractor
+from ocr_kie.pipeline.config import ExtractionConfig
+from ocr_kie.pipeline.documents import page_text
 from ocr_kie.testing import ScriptedChatModel
 
 ROOT = Path(__file__).resolve().parent
@@ -246,9 +248,11 @@ def main() -> int:
     args = parser.parse_args()
     strategies = args.strategies.split(",")
     if args.no_wording:
-        import ocr_kie.chain
+        import ocr_kie.pipeline.chain
+        import ocr_kie.pipeline.documents
 
-        ocr_kie.chain.without_instructions = list  # type: ignore[assignment]
+        ocr_kie.pipeline.chain.without_instructions = list  # type: ignore[assignment]
+        ocr_kie.pipeline.documents.without_instructions = list  # type: ignore[assignment]
     runner = Runner(OcrCache(directory=args.cache_dir), args.ocr)
     start, load = time.time(), os.getloadavg()
     commit = os.popen(f"git -C {ROOT} rev-parse --short HEAD").read().strip()  # the code this run imported

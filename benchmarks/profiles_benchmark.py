@@ -42,13 +42,16 @@ from extraction_benchmark import KEYS as SROIE_KEYS
 from extraction_benchmark import score
 
 from ocr_kie import Example, OcrCache, PPOCRLoader
-from ocr_kie.chain import ExtractionConfig, KieExtractor, default_max_tokens, page_text
-from ocr_kie.decoding import GroundedOptions
 from ocr_kie.evaluation import load_dataset
 from ocr_kie.examples import load_examples
 from ocr_kie.llms import resolve_llm
 from ocr_kie.normalize import squash
 from ocr_kie.parser import schema_from_keys
+from ocr_kie.pipeline.chain import KieExtractor
+from ocr_kie.pipeline.config import ExtractionConfig
+from ocr_kie.pipeline.documents import page_text
+from ocr_kie.pipeline.grounded import GroundedOptions
+from ocr_kie.schema import default_max_tokens
 
 HERE = Path(__file__).parent
 RESULTS = HERE / "results"
@@ -155,7 +158,7 @@ def _peak_rss_mb() -> float:
 
 def _capture() -> None:
     """Keep each document's choices on the decoder, so every option's scores land in the rows."""
-    from ocr_kie.decoding import GroundedDecoder
+    from ocr_kie.pipeline.grounded import GroundedDecoder
 
     decode = GroundedDecoder.decode
 

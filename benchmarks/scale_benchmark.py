@@ -172,7 +172,7 @@ def _subprocess(cfg: dict[str, Any]) -> dict[str, Any]:
 
 
 def part_local(limit: int | None) -> list[dict[str, Any]]:
-    from ocr_kie.llms import physical_cores
+    from ocr_kie.cpus import physical_cores
     from ocr_kie.workers import default_processes
 
     processes = default_processes(True, limit or 97)

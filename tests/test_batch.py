@@ -16,8 +16,8 @@ import pytest
 from langchain_core.runnables import RunnableLambda
 
 from ocr_kie.batch import BatchInterrupted, ResultsFileError, run_batch, source_key
-from ocr_kie.chain import build_chain
 from ocr_kie.errors import InvalidImageError, LlmConfigError
+from ocr_kie.pipeline.chain import build_chain
 from ocr_kie.testing import FakeOcrEngine, ScriptedChatModel
 
 

@@ -419,3 +419,16 @@ def test_build_chain_takes_a_config_and_keywords_override_it():
     )
     with pytest.raises(ValueError):
         chain_with([ANSWER], config=settings, max_retries=-1)
+
+
+def test_the_pipeline_modules_moved_and_only_the_taught_deep_path_keeps_an_alias():
+    """docs/examples.md once taught ``from ocr_kie.chain import KieExtractor``; the other old paths are gone."""
+    import importlib
+
+    import ocr_kie.pipeline.chain
+    from ocr_kie.chain import KieExtractor
+
+    assert KieExtractor is ocr_kie.pipeline.chain.KieExtractor
+    for old in ("ocr_kie.decoding", "ocr_kie.prompts", "ocr_kie.fewshot", "ocr_kie.result", "ocr_kie.checks"):
+        with pytest.raises(ModuleNotFoundError):
+            importlib.import_module(old)

@@ -8,7 +8,9 @@ import pytest
 
 from conftest import FIXTURES
 from ocr_kie import build_chain
-from ocr_kie.checks import (
+from ocr_kie.examples import Example
+from ocr_kie.loader import PPOCRLoader
+from ocr_kie.pipeline.checks import (
     CHECK_PENALTY,
     gb11643_valid,
     luhn_valid,
@@ -16,8 +18,6 @@ from ocr_kie.checks import (
     parse_daxie,
     run_checks,
 )
-from ocr_kie.examples import Example
-from ocr_kie.loader import PPOCRLoader
 from ocr_kie.testing import FakeOcrEngine, ScriptedChatModel
 
 
@@ -286,11 +286,13 @@ def test_chain_without_checks():
 
 
 def test_schema_checks_in_the_chain_are_not_sent_to_the_model(monkeypatch):
-    import ocr_kie.chain
+    import ocr_kie.pipeline.chain
 
     sent = []
-    real = ocr_kie.chain.bind_schema
-    monkeypatch.setattr(ocr_kie.chain, "bind_schema", lambda llm, s, **kw: sent.append(s) or real(llm, s, **kw))
+    real = ocr_kie.pipeline.chain.bind_schema
+    monkeypatch.setattr(
+        ocr_kie.pipeline.chain, "bind_schema", lambda llm, s, **kw: sent.append(s) or real(llm, s, **kw)
+    )
     schema = {"type": "object", "properties": {"account": {"type": "string", "x-checks": ["luhn"]}}}
     model = ScriptedChatModel(replies=['{"account": "4111 1111 1111 1112"}'])
     chain = build_chain(

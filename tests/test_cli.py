@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from langchain_core.runnables import RunnableLambda
 
-import ocr_kie.chain
+import ocr_kie.pipeline.chain
 from conftest import FIXTURES, squash
 from ocr_kie.cli import build_parser, main
 from ocr_kie.cli.options import UsageError, chain_kwargs
 from ocr_kie.errors import InvalidImageError
 
-SAMPLE_EXAMPLES = Path(ocr_kie.chain.__file__).parent / "samples" / "examples.jsonl"
+SAMPLE_EXAMPLES = Path(ocr_kie.pipeline.chain.__file__).parents[1] / "samples" / "examples.jsonl"
 KEYS = ["可用额度", "账单日", "到期还款日"]
 ENV = ("OCR_KIE_LLM", "OCR_KIE_KEYS", "OCR_KIE_OCR", "OCR_KIE_EXAMPLES")
 
@@ -116,7 +116,7 @@ class FakeBuild:
 @pytest.fixture
 def fake_build(monkeypatch):
     fake = FakeBuild()
-    monkeypatch.setattr(ocr_kie.chain, "build_chain", fake)
+    monkeypatch.setattr(ocr_kie.pipeline.chain, "build_chain", fake)
     return fake
 
 
@@ -153,14 +153,14 @@ def test_extract_ctrl_c_exits_130_and_the_same_command_resumes(capsys, tmp_path,
     paths = files(tmp_path, *(f"{i}.png" for i in range(5)))
     out = tmp_path / "out.jsonl"
     interrupting = FakeBuild(interrupt_at=3)
-    monkeypatch.setattr(ocr_kie.chain, "build_chain", interrupting)
+    monkeypatch.setattr(ocr_kie.pipeline.chain, "build_chain", interrupting)
     command = ["extract", *paths, "--keys", "total", "-o", str(out)]
     assert main(command) == 130
     assert "interrupted after 2 of 5 documents; run the same command again to resume" in capsys.readouterr().err
     assert len(out.read_text(encoding="utf-8").splitlines()) == 2
 
     resumed = FakeBuild()
-    monkeypatch.setattr(ocr_kie.chain, "build_chain", resumed)
+    monkeypatch.setattr(ocr_kie.pipeline.chain, "build_chain", resumed)
     assert main(command) == 0
     assert resumed.calls == ["2.png", "3.png", "4.png"]
     names = [Path(json.loads(line)["source"]).name for line in out.read_text(encoding="utf-8").splitlines()]
@@ -279,7 +279,7 @@ def test_bad_usage_is_one_line_exit_2_and_nothing_written(case, capsys, tmp_path
     if case == "ocr engine from env":
         monkeypatch.setenv("OCR_KIE_OCR", "gpu")
     if case != "unknown llm spec":  # that one must reach the real build_chain
-        monkeypatch.setattr(ocr_kie.chain, "build_chain", chain_built)
+        monkeypatch.setattr(ocr_kie.pipeline.chain, "build_chain", chain_built)
     before = sorted(p.name for p in tmp_path.rglob("*"))
     foreign = (tmp_path / "foreign.jsonl").read_bytes()
     assert main(argv) == 2

@@ -10,19 +10,14 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from conftest import FIXTURES, squash
 from ocr_kie import Example, build_chain
-from ocr_kie.chain import resolve_strategy
-from ocr_kie.decoding import (
-    GroundedDecoder,
-    GroundedOptions,
-    check_against_candidates,
-    copied_from_examples,
-    flat_schema,
-)
 from ocr_kie.errors import LlmContextOverflowError
 from ocr_kie.grounding import ground
 from ocr_kie.llms import LlamaCppChatModel, embedded_model_path, resolve_llm
 from ocr_kie.loader import PPOCRLoader
 from ocr_kie.parser import schema_from_keys
+from ocr_kie.pipeline.config import resolve_strategy
+from ocr_kie.pipeline.grounded import GroundedDecoder, GroundedOptions, flat_schema
+from ocr_kie.pipeline.listing import check_against_candidates, copied_from_examples
 from ocr_kie.testing import FakeOcrEngine, ScriptedChatModel
 
 KEYS = ["可用额度", "账单日"]
@@ -154,7 +149,7 @@ class FakeLocalModel:
 
 
 def test_decoder_builds_the_answer_key_by_key_and_combines_model_and_prior():
-    from ocr_kie.decoding import options_for_keys
+    from ocr_kie.pipeline.grounded import options_for_keys
 
     docs = fake_docs()
     schema = schema_from_keys(KEYS)
@@ -177,7 +172,7 @@ def test_decoder_builds_the_answer_key_by_key_and_combines_model_and_prior():
 
 
 def test_decoder_with_model_weight_zero_takes_the_best_prior_without_asking_the_model():
-    from ocr_kie.decoding import options_for_keys
+    from ocr_kie.pipeline.grounded import options_for_keys
 
     class Unaskable:
         def scorer(self):

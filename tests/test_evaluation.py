@@ -393,7 +393,7 @@ def test_result_cache_keys_on_pages_and_configuration(tmp_path: Path) -> None:
     assert cache.get(key) is None and cache.misses == 1
     cache.put(key, {"values": {"total": "9.90"}})
     assert same.get(key) == {"values": {"total": "9.90"}} and same.hits == 1
-    assert code_fingerprint("ocr_kie.prompts") != code_fingerprint("ocr_kie.parser")
+    assert code_fingerprint("ocr_kie.pipeline.prompt") != code_fingerprint("ocr_kie.parser")
 
 
 def test_evaluate_with_a_schema_scores_its_properties(tmp_path: Path) -> None:

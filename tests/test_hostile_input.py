@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import ocr_kie.chain
+import ocr_kie.pipeline.chain
 from ocr_kie import build_chain
 from ocr_kie.batch import run_batch
 from ocr_kie.cli import main
@@ -61,7 +61,7 @@ def fake_chain(monkeypatch: pytest.MonkeyPatch, replies: list[str], *, lines=("T
     """The CLI's build_chain gives the real chain over a fake OCR engine and scripted replies."""
     llm = ScriptedChatModel(replies=replies)
     engine = FakeOcrEngine(lines if callable(lines) else list(lines))
-    real = ocr_kie.chain.build_chain
+    real = ocr_kie.pipeline.chain.build_chain
 
     def build(**kwargs: Any) -> Any:
         kwargs.pop("llm", None)
@@ -71,7 +71,7 @@ def fake_chain(monkeypatch: pytest.MonkeyPatch, replies: list[str], *, lines=("T
             kwargs["schema"] = schema
         return real(**kwargs, llm=llm, ocr=engine)
 
-    monkeypatch.setattr(ocr_kie.chain, "build_chain", build)
+    monkeypatch.setattr(ocr_kie.pipeline.chain, "build_chain", build)
     return llm, engine
 
 

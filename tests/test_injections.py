@@ -10,12 +10,13 @@ from langchain_core.documents import Document
 
 from ocr_kie import OcrCache, PPOCRLoader
 from ocr_kie.candidates.profiles import learn_profiles
-from ocr_kie.chain import ExtractionConfig, KieExtractor
 from ocr_kie.evaluation import value_in_text
 from ocr_kie.examples import load_examples
 from ocr_kie.grounding import ground, in_prose
 from ocr_kie.guard import check_fit, drop_unfit
 from ocr_kie.ocr import get_engine
+from ocr_kie.pipeline.chain import KieExtractor
+from ocr_kie.pipeline.config import ExtractionConfig
 from ocr_kie.testing import ScriptedChatModel
 from test_candidates import page, stacked
 

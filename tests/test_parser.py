@@ -668,15 +668,15 @@ def test_property_string_values_round_trip(
 
 
 def test_the_schema_helpers_live_in_ocr_kie_schema_and_the_old_paths_still_work():
-    import ocr_kie.chain
-    import ocr_kie.decoding
     import ocr_kie.parser
+    import ocr_kie.pipeline.chain
+    import ocr_kie.pipeline.grounded
     from ocr_kie import schema
 
     for name in ("KeySpec", "check_schema", "schema_from_keys", "schema_from_spec"):
         assert getattr(ocr_kie.parser, name) is getattr(schema, name), name
-    assert schema.flat_schema is ocr_kie.decoding.flat_schema
-    assert ocr_kie.chain.default_max_tokens is schema.default_max_tokens
+    assert schema.flat_schema is ocr_kie.pipeline.grounded.flat_schema
+    assert ocr_kie.pipeline.chain.default_max_tokens is schema.default_max_tokens
     assert schema.default_max_tokens(schema.schema_from_keys(["a", "b"])) == 128
     assert schema.flat_schema(schema.schema_from_keys(["a"]))
     with pytest.raises(AttributeError):

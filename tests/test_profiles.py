@@ -15,8 +15,8 @@ from ocr_kie.candidates.profiles import (
     shape_of,
     shape_similarity,
 )
-from ocr_kie.decoding import GroundedOptions, shape_check, shortlist
 from ocr_kie.parser import schema_from_keys
+from ocr_kie.pipeline.grounded import GroundedOptions, shape_check, shortlist
 from test_candidates import page
 
 
@@ -228,7 +228,7 @@ def test_shape_check_flags_an_answer_no_example_looks_like() -> None:
 
 
 def test_details_say_which_example_and_features_decided_and_the_runner_up() -> None:
-    from ocr_kie.decoding import GroundedDecoder
+    from ocr_kie.pipeline.grounded import GroundedDecoder
 
     examples = [
         ([page(bank("2931", "2026年05月15日", "每月09日"))], {"卡号后四位": "2931", "到期还款日": "2026年05月15日"}),
@@ -251,9 +251,9 @@ def test_real_ocr_profiles_learned_from_two_example_images_read_new_bills(paddle
     import json
     from pathlib import Path
 
-    from ocr_kie.decoding import GroundedDecoder
     from ocr_kie.examples import load_examples
     from ocr_kie.loader import PPOCRLoader
+    from ocr_kie.pipeline.grounded import GroundedDecoder
 
     root = Path(__file__).parents[1] / "benchmarks/datasets/zh-kie/bill"
     keys = json.loads((root / "dataset.json").read_text(encoding="utf-8"))["keys"]

@@ -81,7 +81,7 @@ def test_a_bad_rate_is_refused(bad):
 
 
 def test_the_cli_passes_the_rate_limit_to_the_chain(monkeypatch, tmp_path):
-    import ocr_kie.chain
+    import ocr_kie.pipeline.chain
     from ocr_kie.cli import main
 
     seen = {}
@@ -92,7 +92,7 @@ def test_the_cli_passes_the_rate_limit_to_the_chain(monkeypatch, tmp_path):
         seen.update(kwargs)
         return RunnableLambda(lambda source: {"total": "1"})
 
-    monkeypatch.setattr(ocr_kie.chain, "build_chain", fake_build)
+    monkeypatch.setattr(ocr_kie.pipeline.chain, "build_chain", fake_build)
     (tmp_path / "a.png").write_bytes(b"x")
     command = ["extract", str(tmp_path / "a.png"), "--keys", "total", "--llm", "openai:m", "--rate-limit", "2.5", "-q"]
     assert main(command) == 0

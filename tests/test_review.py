@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-import ocr_kie.chain
+import ocr_kie.pipeline.chain
 from ocr_kie.cli import main
 from ocr_kie.evaluation import evaluate
 from ocr_kie.evaluation.dataset import LabelledDocument
@@ -37,7 +37,7 @@ from ocr_kie.review import (
 )
 from ocr_kie.testing import FakeOcrEngine, ScriptedChatModel
 
-SAMPLES = Path(ocr_kie.chain.__file__).parent / "samples"
+SAMPLES = Path(ocr_kie.pipeline.chain.__file__).parents[1] / "samples"
 SAMPLE = SAMPLES / "screenshot_zh.png"
 KEYS = ["可用额度", "账单日", "到期还款日"]
 CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser")) if p), None)
@@ -170,7 +170,7 @@ class _FakeBuild:
 
 
 def test_extract_html_keeps_plain_records_and_draws_the_details(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(ocr_kie.chain, "build_chain", _FakeBuild())
+    monkeypatch.setattr(ocr_kie.pipeline.chain, "build_chain", _FakeBuild())
     a, bad = tmp_path / "a.png", tmp_path / "bad.png"
     shutil.copy(SAMPLE, a)
     bad.write_bytes(b"x")

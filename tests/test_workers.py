@@ -137,7 +137,7 @@ SLOW_CLI = textwrap.dedent(
     import os, sys, time
     from pathlib import Path
     from langchain_core.runnables import RunnableLambda
-    import ocr_kie.chain, ocr_kie.ocr
+    import ocr_kie.pipeline.chain, ocr_kie.ocr
 
     def slow(source):
         if Path(source).stem != "0" and not os.environ.get("SLOW_CLI_FAST"):
@@ -145,7 +145,7 @@ SLOW_CLI = textwrap.dedent(
         return {"total": "1"}
 
     # At module level: spawned worker processes import this file (as __mp_main__) and get the fakes too.
-    ocr_kie.chain.build_chain = lambda **kwargs: RunnableLambda(slow)
+    ocr_kie.pipeline.chain.build_chain = lambda **kwargs: RunnableLambda(slow)
     ocr_kie.ocr.get_engine = lambda *args, **kwargs: None  # a worker's ChainSpec(threads=...) asks for one
 
     if __name__ == "__main__":

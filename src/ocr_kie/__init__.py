@@ -20,8 +20,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ocr_kie.batch import BatchSummary, run_batch
     from ocr_kie.cache import OcrCache
-    from ocr_kie.chain import ExtractionConfig, build_chain
-    from ocr_kie.decoding import GroundedOptions
     from ocr_kie.errors import (
         BatchInterrupted,
         EmptyInputError,
@@ -60,7 +58,10 @@ if TYPE_CHECKING:
     from ocr_kie.loader import LoadFailure, PPOCRLoader
     from ocr_kie.ocr import OcrEngine, OcrLine, OcrPage, create_engine, get_engine
     from ocr_kie.parser import KieOutputParser
-    from ocr_kie.result import ExtractionResult, FieldResult
+    from ocr_kie.pipeline.chain import build_chain
+    from ocr_kie.pipeline.config import ExtractionConfig
+    from ocr_kie.pipeline.grounded import GroundedOptions
+    from ocr_kie.pipeline.result import ExtractionResult, FieldResult
 
 try:
     __version__ = version("ocr-kie")
@@ -76,11 +77,11 @@ _LAZY: dict[str, str] = {
     "Evidence": "ocr_kie.grounding",
     "Example": "ocr_kie.examples",
     "ExampleError": "ocr_kie.errors",
-    "ExtractionConfig": "ocr_kie.chain",
+    "ExtractionConfig": "ocr_kie.pipeline.config",
     "ExtractionParseError": "ocr_kie.errors",
-    "ExtractionResult": "ocr_kie.result",
-    "FieldResult": "ocr_kie.result",
-    "GroundedOptions": "ocr_kie.decoding",
+    "ExtractionResult": "ocr_kie.pipeline.result",
+    "FieldResult": "ocr_kie.pipeline.result",
+    "GroundedOptions": "ocr_kie.pipeline.grounded",
     "ImageTooLargeError": "ocr_kie.errors",
     "InputError": "ocr_kie.errors",
     "InvalidImageError": "ocr_kie.errors",
@@ -113,7 +114,7 @@ _LAZY: dict[str, str] = {
     "SourceNotFoundError": "ocr_kie.errors",
     "UsageError": "ocr_kie.errors",
     "WorkerError": "ocr_kie.errors",
-    "build_chain": "ocr_kie.chain",
+    "build_chain": "ocr_kie.pipeline.chain",
     "create_engine": "ocr_kie.ocr",
     "evaluate": "ocr_kie.evaluation",
     "get_engine": "ocr_kie.ocr",

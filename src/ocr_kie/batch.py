@@ -6,7 +6,7 @@ Each document becomes one record, written as one line and flushed as soon as it 
     {"source": "/data/b.png", "error": {"type": "InvalidImageError", "message": "/data/b.png: not an image"}}
 
 With ``return_details=True`` chains the record is ``{"source": ..., **result.model_dump()}`` of
-the :class:`~ocr_kie.result.ExtractionResult` (``values``, ``evidence``, ``usage`` …).
+the :class:`~ocr_kie.pipeline.result.ExtractionResult` (``values``, ``evidence``, ``usage`` …).
 
 **Every record is strict JSON** (valid UTF-8, no ``NaN``/``Infinity``; see :mod:`ocr_kie.jsonout`):
 a file name that is not valid UTF-8 is written with its bad bytes as ``\\xNN`` (in ``"source"``
@@ -63,7 +63,7 @@ from ocr_kie.errors import (
 from ocr_kie.images import Source, expand_sources, source_name
 from ocr_kie.jsonout import dumps as strict_dumps
 from ocr_kie.jsonout import printable
-from ocr_kie.result import ExtractionResult
+from ocr_kie.pipeline.result import ExtractionResult
 from ocr_kie.secrets import redact_data
 
 logger = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ Used by the chain, the command line, the evaluation and the parser alike:
   the checked JSON Schema (:func:`schema_from_keys`, :func:`check_schema`);
 * :func:`default_max_tokens` is the answer's token bound the keys need;
 * :func:`flat_schema` says whether every key holds one scalar (what grounded decoding needs; it
-  lives in :mod:`ocr_kie.decoding` and is re-exported here);
+  lives in :mod:`ocr_kie.pipeline.grounded` and is re-exported here);
 * the validation schema the parser checks values with (every top-level key also accepts null).
 
 Example:
@@ -173,10 +173,10 @@ def default_max_tokens(schema: Mapping[str, Any]) -> int:
 
 
 def __getattr__(name: str) -> Any:
-    # flat_schema lives with grounded decoding (ocr_kie.decoding), which imports much more than
+    # flat_schema lives with grounded decoding (ocr_kie.pipeline.grounded), which imports much more than
     # this module: load it when it is asked for.
     if name == "flat_schema":
-        from ocr_kie.decoding import flat_schema
+        from ocr_kie.pipeline.grounded import flat_schema
 
         return flat_schema
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -89,9 +89,9 @@ class ChainSpec:
 
     def __call__(self) -> Any:
         """Build the chain (loads the models)."""
-        from ocr_kie.chain import build_chain
         from ocr_kie.examples import Example
         from ocr_kie.llms import qianfan_credentials_in_env
+        from ocr_kie.pipeline.chain import build_chain
 
         kwargs = dict(self.kwargs)
         examples = kwargs.get("examples")
@@ -148,9 +148,10 @@ def _with_rate_limited_llm(kwargs: dict[str, Any], rate: float) -> dict[str, Any
     """Resolve the LLM here (held to ``rate``) so that ``build_chain`` gets a model, not a spec."""
     import inspect
 
-    from ocr_kie.chain import build_chain, default_max_tokens
     from ocr_kie.parser import schema_from_spec
+    from ocr_kie.pipeline.chain import build_chain
     from ocr_kie.ratelimit import rate_limited_llm
+    from ocr_kie.schema import default_max_tokens
 
     named = [p.name for p in inspect.signature(build_chain).parameters.values() if p.kind is not p.VAR_KEYWORD]
     chain_params = _CHAIN_PARAMS | set(named)
@@ -169,7 +170,7 @@ def default_processes(local_llm: bool, documents: int, cores: int | None = None)
     :data:`PROCESS_MIN_DOCUMENTS` documents (for fewer, loading the models in every worker costs
     more than it saves); 1 for an API model (its workers are threads waiting on the network).
     """
-    from ocr_kie.llms import physical_cores
+    from ocr_kie.cpus import physical_cores
 
     if not local_llm or documents < PROCESS_MIN_DOCUMENTS:
         return 1

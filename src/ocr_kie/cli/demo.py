@@ -37,10 +37,10 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the sample's OCR text, then the extracted dict as one JSON line."""
-    from ocr_kie.chain import build_chain
     from ocr_kie.examples import load_examples
     from ocr_kie.loader import PPOCRLoader
     from ocr_kie.ocr import get_engine
+    from ocr_kie.pipeline.chain import build_chain
 
     engine = get_engine(ocr_engine_name(args))
     llm = args.llm or os.environ.get(ENV_LLM, "").strip() or None

@@ -84,8 +84,9 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Check everything, build the chain, run the batch; the exit code."""
     from ocr_kie.batch import BatchInterrupted, ResultsFile, run_batch
+    from ocr_kie.cpus import physical_cores
     from ocr_kie.images import expand_sources
-    from ocr_kie.llms import physical_cores, qianfan_credentials_in_env
+    from ocr_kie.llms import qianfan_credentials_in_env
     from ocr_kie.workers import ChainSpec, default_processes, default_workers
 
     kwargs = chain_kwargs(args)

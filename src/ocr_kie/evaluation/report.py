@@ -43,7 +43,7 @@ class DocumentResult:
         examples_used: Example pairs in the prompt.
         strategy: The chain's strategy for this document (``fewshot``, ``grounded``).
         error: ``{"stage": "ocr" | "extraction", "type": ..., "message": ...}`` when the document failed.
-        checks: Per key, the checks' verdicts on the predicted value (:mod:`ocr_kie.checks`).
+        checks: Per key, the checks' verdicts on the predicted value (:mod:`ocr_kie.pipeline.checks`).
         fields: The chain's field details (boxes, confidence, runner-ups), for the review page.
         ocr: Each page's size and OCR lines, for the review page (left out of ``report.json``).
     """

@@ -24,8 +24,6 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel
 
 from ocr_kie.cache import OcrCache
-from ocr_kie.chain import build_chain, default_max_tokens, ocr_summary, page_text, resolve_strategy
-from ocr_kie.checks import run_checks
 from ocr_kie.evaluation.caching import (
     CountingCache,
     ResultCache,
@@ -49,8 +47,12 @@ from ocr_kie.examples import Example, load_examples
 from ocr_kie.llms import resolve_llm
 from ocr_kie.loader import PPOCRLoader
 from ocr_kie.ocr import OcrEngine, get_engine
-from ocr_kie.result import ExtractionResult
-from ocr_kie.schema import schema_from_spec
+from ocr_kie.pipeline.chain import build_chain
+from ocr_kie.pipeline.checks import run_checks
+from ocr_kie.pipeline.config import resolve_strategy
+from ocr_kie.pipeline.documents import ocr_summary, page_text
+from ocr_kie.pipeline.result import ExtractionResult
+from ocr_kie.schema import default_max_tokens, schema_from_spec
 
 __all__ = ["evaluate"]
 
@@ -247,16 +249,13 @@ def evaluate(
 
 #: Modules whose code decides the prompt and the answer (part of the result cache's key).
 _PROMPT_MODULES = (
-    "ocr_kie.chain",
-    "ocr_kie.decoding",
+    "ocr_kie.pipeline",
     "ocr_kie.candidates",
     "ocr_kie.page",
-    "ocr_kie.prompts",
     "ocr_kie.examples",
     "ocr_kie.grounding",
     "ocr_kie.parser",
     "ocr_kie.schema",
-    "ocr_kie.fewshot",
     "ocr_kie.llms",
 )
 #: What the result cache keeps of the chain's details.

@@ -37,6 +37,7 @@ The modules, one concern each:
 | :mod:`~ocr_kie.llms.tokens` | context windows and token counts, offline |
 """
 
+from ocr_kie.cpus import physical_cores
 from ocr_kie.llms.binding import bind_schema, token_limit, with_llm_errors
 from ocr_kie.llms.embedded import (
     DEFAULT_EMBEDDED,
@@ -45,7 +46,7 @@ from ocr_kie.llms.embedded import (
     EmbeddedModel,
     embedded_model_path,
 )
-from ocr_kie.llms.llamacpp import DEFAULT_MAX_TOKENS, LlamaCppChatModel, physical_cores
+from ocr_kie.llms.llamacpp import DEFAULT_MAX_TOKENS, LlamaCppChatModel
 from ocr_kie.llms.qianfan import DEFAULT_QIANFAN_MODEL, qianfan_credentials_in_env
 from ocr_kie.llms.resolve import DEFAULT_REQUEST_RETRIES, DEFAULT_TIMEOUT, PROVIDERS, resolve_llm
 from ocr_kie.llms.scoring import ContinuationScorer

@@ -18,7 +18,7 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -33,6 +33,7 @@ from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from pydantic import Field, ValidationError, field_validator
 
 from ocr_kie.amx import model_params_without_amx
+from ocr_kie.cpus import physical_cores
 from ocr_kie.errors import LlmCallError, LlmConfigError, LlmContextOverflowError, LlmModelNotFoundError, require
 from ocr_kie.llms.binding import token_limit
 from ocr_kie.llms.chat_format import chat_handler, own_template, role_of, text_of
@@ -40,7 +41,7 @@ from ocr_kie.llms.guard import _closing_reserve, _collapse, _Guard, _is_json
 from ocr_kie.llms.scoring import ContinuationScorer, _ScoringContext
 from ocr_kie.llms.structured import _STRUCTURED_METHODS, _response_format, _structured_schema
 
-__all__ = ["DEFAULT_MAX_TOKENS", "LlamaCppChatModel", "create", "physical_cores"]
+__all__ = ["DEFAULT_MAX_TOKENS", "LlamaCppChatModel", "create"]
 
 logger = logging.getLogger(__name__)
 
@@ -76,22 +77,6 @@ def create(
         raise
     except ValidationError as e:
         raise LlmConfigError(f"llamacpp: invalid option: {e}", spec=spec) from None
-
-
-def physical_cores() -> int:
-    """The physical cores this process may run on (hyper-threads of one core count once); at least 1."""
-    try:
-        cpus: Sequence[int] = sorted(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return max(1, (os.cpu_count() or 2) // 2)
-    cores = set()
-    for cpu in cpus:
-        base = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
-        try:
-            cores.add(((base / "physical_package_id").read_text().strip(), (base / "core_id").read_text().strip()))
-        except OSError:  # pragma: no cover - no topology in sysfs: count logical CPUs
-            return max(1, len(cpus))
-    return max(1, len(cores))
 
 
 def _import_llama_cpp() -> Any:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ocr_kie.ocr.base import EngineOptions, OcrEngine, OcrLine, OcrPage, default_threads
+from ocr_kie.cpus import default_threads
+from ocr_kie.ocr.base import EngineOptions, OcrEngine, OcrLine, OcrPage
 from ocr_kie.ocr.onnx import OnnxEngine, OnnxOptions
 from ocr_kie.ocr.paddle import PaddleEngine, PaddleOptions
 

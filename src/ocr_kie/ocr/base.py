@@ -7,26 +7,17 @@ The result types live in :mod:`ocr_kie.ocr.types` (re-exported here); the readin
 from __future__ import annotations
 
 import abc
-import os
 from typing import ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from ocr_kie.cpus import default_threads
 from ocr_kie.errors import OcrEngineError, OcrKieError
 from ocr_kie.ocr.layout import order_lines
 from ocr_kie.ocr.types import OcrLine, OcrPage, Point
 
-__all__ = ["EngineOptions", "OcrEngine", "OcrLine", "OcrPage", "Point", "default_threads"]
-
-
-def default_threads() -> int:
-    """A sane CPU thread count for small shared machines: the CPUs available, at most 4."""
-    try:
-        available = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        available = os.cpu_count() or 1
-    return max(1, min(available, 4))
+__all__ = ["EngineOptions", "OcrEngine", "OcrLine", "OcrPage", "Point"]
 
 
 class EngineOptions(BaseModel):

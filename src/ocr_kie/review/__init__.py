@@ -3,7 +3,7 @@
 One self-contained HTML file (no CDN, nothing fetched; images linked relative to the file or
 embedded) with a page per document: the image with each value's evidence box, labelled with its
 key and coloured by confidence; a table of keys, values, confidence, the runner-up, why, and the
-checks' verdicts (:mod:`ocr_kie.checks`); the OCR lines toggled on and off; failed documents
+checks' verdicts (:mod:`ocr_kie.pipeline.checks`); the OCR lines toggled on and off; failed documents
 listed with their error; for an evaluation, wrong values next to their labels. Keyboard: ``←``/``→``
 (or ``k``/``j``) previous/next document, ``o`` the OCR lines.
 

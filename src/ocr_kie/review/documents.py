@@ -36,7 +36,7 @@ class ReviewField(BaseModel):
         box: The evidence box ``[x0, y0, x1, y1]`` in page pixels.
         runner_up: The best alternative ``[value, probability]``.
         why: How the value was chosen or found (label, kind, prior, model score, OCR score).
-        checks: The checks' verdicts (:class:`ocr_kie.checks.CheckResult` dicts).
+        checks: The checks' verdicts (:class:`ocr_kie.pipeline.checks.CheckResult` dicts).
     """
 
     model_config = ConfigDict(extra="forbid")

@@ -45,10 +45,10 @@ reported as that check's error (``passed: None``, ``error``), never as the docum
 
 from __future__ import annotations
 
-from ocr_kie.checks.parsers import gb11643_valid, luhn_valid, parse_date, parse_daxie
-from ocr_kie.checks.run import apply_checks, run_checks, without_checks
-from ocr_kie.checks.types import CHECK_PENALTY, CheckResult, Checks
-from ocr_kie.checks.values import BUILTIN_CHECKS
+from ocr_kie.pipeline.checks.parsers import gb11643_valid, luhn_valid, parse_date, parse_daxie
+from ocr_kie.pipeline.checks.run import apply_checks, run_checks, without_checks
+from ocr_kie.pipeline.checks.types import CHECK_PENALTY, CheckResult, Checks
+from ocr_kie.pipeline.checks.values import BUILTIN_CHECKS
 
 __all__ = [
     "BUILTIN_CHECKS",

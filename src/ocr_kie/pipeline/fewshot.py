@@ -15,7 +15,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from ocr_kie.errors import ExtractionParseError
 
 if TYPE_CHECKING:
-    from ocr_kie.chain import KieExtractor, Output
+    from ocr_kie.pipeline.chain import KieExtractor, Output
 
 __all__ = ["Attempts"]
 
@@ -28,7 +28,7 @@ class Attempts:
 
     Args:
         extractor: The configured pipeline (its parser, prompt, config and ``finish``).
-        state: The document's state from :meth:`~ocr_kie.chain.KieExtractor.documents`.
+        state: The document's state from :meth:`~ocr_kie.pipeline.chain.KieExtractor.documents`.
     """
 
     def __init__(self, extractor: KieExtractor, state: dict[str, Any]) -> None:

@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ocr_kie.candidates import KeyType, key_type
-from ocr_kie.checks.parsers import _MONTH_NAMES, _amount, gb11643_valid, luhn_valid, parse_date, parse_daxie
-from ocr_kie.checks.types import Verdict
 from ocr_kie.normalize import to_halfwidth
+from ocr_kie.pipeline.checks.parsers import _MONTH_NAMES, _amount, gb11643_valid, luhn_valid, parse_date, parse_daxie
+from ocr_kie.pipeline.checks.types import Verdict
 
 # ------------------------------------------------------------------------------ key roles
 

@@ -7,9 +7,9 @@ import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from ocr_kie.checks.cross import _cross_checks
-from ocr_kie.checks.types import CHECK_PENALTY, CheckResult, Checks
-from ocr_kie.checks.values import _VALUE_CHECKS, _value_checks
+from ocr_kie.pipeline.checks.cross import _cross_checks
+from ocr_kie.pipeline.checks.types import CHECK_PENALTY, CheckResult, Checks
+from ocr_kie.pipeline.checks.values import _VALUE_CHECKS, _value_checks
 
 # ------------------------------------------------------------------------------ user checks
 

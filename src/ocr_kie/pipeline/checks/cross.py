@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from ocr_kie.checks.parsers import _amount, _close, _rate, parse_daxie
-from ocr_kie.checks.types import Verdict
-from ocr_kie.checks.values import _ITEM_AMOUNT, _ITEM_PRICE, _ITEM_QTY, _XIAOXIE_KEY, _role
+from ocr_kie.pipeline.checks.parsers import _amount, _close, _rate, parse_daxie
+from ocr_kie.pipeline.checks.types import Verdict
+from ocr_kie.pipeline.checks.values import _ITEM_AMOUNT, _ITEM_PRICE, _ITEM_QTY, _XIAOXIE_KEY, _role
 
 
 def _items_sum(items: Any) -> Decimal | None:

@@ -14,15 +14,18 @@ Reading it like the dict it used to be (``result["fields"]["total"]["confidence"
 
 from __future__ import annotations
 
-from collections.abc import KeysView
-from typing import Any, ClassVar
+from collections.abc import KeysView, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from ocr_kie.grounding import Evidence
 from ocr_kie.guard import Fit
 
-__all__ = ["ExtractionResult", "FieldResult", "OcrSummary", "Timings", "Usage"]
+if TYPE_CHECKING:
+    from ocr_kie.pipeline.grounded import FieldChoice
+
+__all__ = ["ExtractionResult", "FieldResult", "OcrSummary", "Timings", "Usage", "field_details"]
 
 
 class _Readable(BaseModel):
@@ -79,7 +82,7 @@ class FieldResult(_Readable):
         decided_by: Which example and features made the prior (grounded decoding only).
         runner_up: The best other candidate and why (grounded decoding only).
         shape_fit: How well the value's shape fits the examples' (written replies only).
-        checks: The checks' verdicts (:class:`ocr_kie.checks.CheckResult` dicts).
+        checks: The checks' verdicts (:class:`ocr_kie.pipeline.checks.CheckResult` dicts).
         confidence_unchecked: The confidence before a failed check lowered it (only then).
     """
 
@@ -202,3 +205,37 @@ class ExtractionResult(_Readable):
     example_budget: int
     context_window: int
     evaluated_tokens: int | None = None
+
+
+def field_details(
+    values: Mapping[str, Any], evidence: Mapping[str, Any], choices: Mapping[str, FieldChoice] | None
+) -> dict[str, dict[str, Any]]:
+    """Per-key evidence and a ``confidence`` in 0..1 (see docs/small-models.md).
+
+    Grounded decoding knows the model's and the prior's probabilities of the choice; for a
+    written answer the confidence is the match quality times the OCR score of where it was found
+    (0 when it was not found; a null answer has no confidence).
+    """
+    fields: dict[str, dict[str, Any]] = {}
+    for key, value in values.items():
+        choice = (choices or {}).get(key)
+        if choice is not None and choice.value == value:
+            fields[key] = choice.details()
+            continue
+        ev = evidence.get(key)
+        found = ev is not None and ev.found
+        fields[key] = {
+            "value": value,
+            "kind": None,
+            "page": ev.page if found else None,
+            "box": list(ev.box) if found and ev.box else None,
+            "label": None,
+            "ocr_score": ev.ocr_score if found else None,
+            "prior": None,
+            "model_score": None,
+            "confidence": None
+            if value is None
+            else (round(ev.match_score * (ev.ocr_score or 1.0), 4) if found else 0.0),
+            "alternatives": [],
+        }
+    return fields
