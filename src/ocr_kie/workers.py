@@ -362,10 +362,10 @@ def process_results(
             if not running:
                 key, source = suspects.pop(0)
                 solo.add(key)
-                running[pool.submit(_work, key, source, config)] = (key, source, pool)
+                running[_submit(pool, key, source, config)] = (key, source, pool)
             return
         for key, source in pending:
-            running[pool.submit(_work, key, source, config)] = (key, source, pool)
+            running[_submit(pool, key, source, config)] = (key, source, pool)
             return
 
     try:
@@ -397,6 +397,21 @@ def process_results(
                 submit_next()
     finally:
         _kill(pool)  # Ctrl-C or a fatal error: the workers end now, calls in flight with them
+
+
+def _submit(pool: Any, key: str, source: Any, config: dict[str, Any] | None) -> Any:
+    """``pool.submit`` with SIGINT blocked in this thread while the pool may start a worker.
+
+    A worker started now inherits the blocked signal (and then ignores it, :func:`_init_worker`),
+    so a Ctrl-C that reaches the whole process group while a worker is still importing its modules
+    does not print that worker's traceback: Ctrl-C is the parent's to handle. In the parent the
+    signal is only held back for the call, and delivered right after it.
+    """
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return pool.submit(_work, key, source, config)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _kill(pool: Any) -> None:
