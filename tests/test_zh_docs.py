@@ -208,8 +208,11 @@ def test_injections_are_read_by_the_real_ocr(engine):
 # -- the second held-out injection set (injections-heldout-2): generated, OCR-read, never extracted ---
 
 
-@pytest.mark.parametrize(("args", "root", "limit"), [(["--set", "heldout"], HELDOUT, 3),
-                                                     (["--set", "heldout2"], HELDOUT2, 16)])  # fmt: skip
+@pytest.mark.parametrize(("args", "root", "limit"), [
+    (["--set", "heldout"], HELDOUT, 3),
+    (["--set", "heldout2"], HELDOUT2, 16),  # the English receipts, every style
+    pytest.param(["--set", "heldout2"], HELDOUT2, 44, marks=pytest.mark.slow),  # all, every type's examples
+])  # fmt: skip
 def test_heldout_generators_reproduce_the_committed_files(tmp_path, args, root, limit):
     gen = _script("make_injections")
     assert gen.main([*args, "--out", str(tmp_path), "--limit", str(limit)]) == 0
@@ -218,8 +221,12 @@ def test_heldout_generators_reproduce_the_committed_files(tmp_path, args, root, 
     for rec in _records(root)[:limit]:
         for name in (rec["image"], f"labels/{rec['id']}.json"):
             assert (tmp_path / name).read_bytes() == (root / name).read_bytes(), name
-    for name in (tmp_path / "examples").iterdir():  # the receipt examples (the first 16 are receipts)
+    for name in (tmp_path / "examples").iterdir():  # the worked examples of the types written
         assert name.read_bytes() == (root / "examples" / name.name).read_bytes(), name.name
+    if limit == len(lines):
+        assert sorted(p.name for p in (tmp_path / "examples").iterdir()) == sorted(
+            p.name for p in (root / "examples").iterdir()
+        )
     assert len(list((tmp_path / "images").iterdir())) == limit
 
 
