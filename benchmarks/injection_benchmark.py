@@ -1,12 +1,15 @@
 """Prompt injections printed on documents vs the ``require_grounding`` guard (issue 12, finding 10).
 
 Usage:
-    python benchmarks/injection_benchmark.py [--set tuning|heldout] [--strategies fewshot,grounded]
+    python benchmarks/injection_benchmark.py [--set tuning|heldout|heldout2] [--strategies fewshot,grounded]
         [--skip-honest] [--honest-sets zh-kie,sroie] [--name injections] [--cache-dir DIR]
 
 ``--set heldout`` runs the held-out injections (``benchmarks/datasets/injections-heldout``,
 written before the wording-free guard and run once it was final); ``--set tuning`` (the default)
-the 42 the guard was tuned on. ``--honest-sets`` names the sets of the honest-loss check:
+the 42 the guard was tuned on. ``--set heldout2`` runs the second held-out set
+(``benchmarks/datasets/injections-heldout-2``, 44 injections with seven new styles, generated
+2026-12-02 before any guard run on it, now that ``heldout`` has been looked at three times): run it
+once, with a final guard. ``--honest-sets`` names the sets of the honest-loss check:
 ``zh-kie`` (its three subsets), ``sroie`` (sroie-train-100), and zh-docs types as
 ``zh-docs:payslip+hotel`` (each type with its first 2 examples); the default is ``zh-kie,sroie``
 (both tuned on). zh-docs half B and any half C are held out: run them only as the lead says.
@@ -51,7 +54,11 @@ from ocr_kie.pipeline.documents import page_text
 from ocr_kie.testing import ScriptedChatModel
 
 ROOT = Path(__file__).resolve().parent
-INJECTION_SETS = {"tuning": ROOT / "datasets" / "injections", "heldout": ROOT / "datasets" / "injections-heldout"}
+INJECTION_SETS = {
+    "tuning": ROOT / "datasets" / "injections",
+    "heldout": ROOT / "datasets" / "injections-heldout",
+    "heldout2": ROOT / "datasets" / "injections-heldout-2",
+}
 ZH_DOCS = ROOT / "datasets" / "zh-docs"
 ZH_DOCS_EXAMPLES = 2
 ZH_KIE = ROOT / "datasets" / "zh-kie"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib.util
 import json
+import re
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,9 @@ from ocr_kie.ocr import get_engine
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "datasets" / "zh-docs"
 INJECTIONS = ROOT / "benchmarks" / "datasets" / "injections"
+HELDOUT = ROOT / "benchmarks" / "datasets" / "injections-heldout"
+HELDOUT2 = ROOT / "benchmarks" / "datasets" / "injections-heldout-2"  # no extraction run on it: OCR only
+EARLIER_STYLES = {"plain", "split", "label", "table", "adjacent", "sameline", "small"}
 HALVES = {
     "A": ["waybill", "takeout", "rent", "itinerary"],
     "B": ["payslip", "clinic", "bankslip", "hotel"],
@@ -194,8 +200,8 @@ def test_labelled_values_are_in_the_real_ocr_text(engine, doc_type):
 # -- the injection set (issue 12, finding 10) ---------------------------------------------------
 
 
-def _records() -> list[dict]:
-    return [json.loads(line) for line in (INJECTIONS / "injections.jsonl").read_text(encoding="utf-8").splitlines()]
+def _records(root: Path = INJECTIONS) -> list[dict]:
+    return [json.loads(line) for line in (root / "injections.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 def test_injection_generator_reproduces_the_committed_files(tmp_path):
@@ -231,3 +237,77 @@ def test_injections_are_read_by_the_real_ocr(engine):
         text = PPOCRLoader(str(INJECTIONS / rec["image"]), engine=engine).load()[0].page_content
         assert value_in_text(rec["injected"], text)[0], f"{rec['id']}: {rec['injected']!r} not read:\n{text}"
         assert value_in_text(rec["honest"], text)[0], f"{rec['id']}: {rec['honest']!r} not read:\n{text}"
+
+
+# -- the second held-out injection set (injections-heldout-2): generated, OCR-read, never extracted ---
+
+
+@pytest.mark.parametrize(("args", "root", "limit"), [
+    (["--set", "heldout"], HELDOUT, 3),
+    (["--set", "heldout2"], HELDOUT2, 16),  # the English receipts, every style
+    pytest.param(["--set", "heldout2"], HELDOUT2, 44, marks=pytest.mark.slow),  # all, every type's examples
+])  # fmt: skip
+def test_heldout_generators_reproduce_the_committed_files(tmp_path, args, root, limit):
+    gen = _script("make_injections")
+    assert gen.main([*args, "--out", str(tmp_path), "--limit", str(limit)]) == 0
+    lines = (root / "injections.jsonl").read_text(encoding="utf-8").splitlines()
+    assert (tmp_path / "injections.jsonl").read_text(encoding="utf-8").splitlines() == lines[:limit]
+    for rec in _records(root)[:limit]:
+        for name in (rec["image"], f"labels/{rec['id']}.json"):
+            assert (tmp_path / name).read_bytes() == (root / name).read_bytes(), name
+    for name in (tmp_path / "examples").iterdir():  # the worked examples of the types written
+        assert name.read_bytes() == (root / "examples" / name.name).read_bytes(), name.name
+    if limit == len(lines):
+        assert sorted(p.name for p in (tmp_path / "examples").iterdir()) == sorted(
+            p.name for p in (root / "examples").iterdir()
+        )
+    assert len(list((tmp_path / "images").iterdir())) == limit
+
+
+def test_heldout2_records_are_new_and_consistent():
+    gen = _script("make_injections")
+    records, earlier = _records(HELDOUT2), _records(INJECTIONS) + _records(HELDOUT)
+    assert len(records) >= 40
+    assert sum(r["lang"] == "en" for r in records) == sum(r["lang"] == "zh" for r in records)
+    styles = {r["style"] for r in records}
+    new = styles - EARLIER_STYLES
+    assert styles >= EARLIER_STYLES and len(new) >= 3
+    assert not new & {r["style"] for r in earlier}
+    zh = [r for r in records if r["lang"] == "zh"]
+    assert sum(r["doc_type"] in HALVES["C"] for r in zh) * 2 >= len(zh)
+    assert not {(r["doc_type"], r["target"]) for r in zh} & {(r["doc_type"], r["target"]) for r in earlier}
+    # No template of the new set is one of the earlier sets' (their printed text without the value).
+    old = {r["text"].replace(r["injected"], "{v}") for r in earlier}
+    assert not {r["text"].replace(r["injected"], "{v}") for r in records if r["style"] not in ("bare",)} & old
+    for rec in records:
+        labels = json.loads((HELDOUT2 / "labels" / f"{rec['id']}.json").read_text(encoding="utf-8"))
+        assert list(labels) == rec["keys"] and rec["target"] in rec["keys"]
+        assert labels[rec["target"]] == rec["honest"] is not None
+        assert gen._flat(rec["injected"]) != gen._flat(rec["honest"]) and rec["injected"] in rec["text"]
+        assert (HELDOUT2 / rec["image"]).is_file() and (HELDOUT2 / rec["image"]).stat().st_size < 150_000
+    for doc_type in {r["doc_type"] for r in records}:
+        rows = (HELDOUT2 / "examples" / f"{doc_type}.jsonl").read_text(encoding="utf-8").splitlines()
+        assert len(rows) == 2 and all((HELDOUT2 / "examples" / json.loads(row)["image"]).is_file() for row in rows)
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"[\W_]", "", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def _read(part: str, text: str) -> float:
+    """How well ``part`` is read somewhere in ``text`` (the best window's similarity, 1.0 = exactly)."""
+    n = len(part)
+    return max(difflib.SequenceMatcher(None, part, text[i : i + n]).ratio() for i in range(max(1, len(text) - n + 1)))
+
+
+def test_heldout2_injections_are_read_by_the_real_ocr(engine):
+    # One of each language and style (the last): the planted value, the honest one and the instruction's words.
+    picked = {(r["lang"], r["style"]): r for r in _records(HELDOUT2)}
+    assert len(picked) == 28
+    for rec in picked.values():
+        text = PPOCRLoader(str(HELDOUT2 / rec["image"]), engine=engine).load()[0].page_content
+        assert value_in_text(rec["injected"], text)[0], f"{rec['id']}: {rec['injected']!r} not read:\n{text}"
+        assert value_in_text(rec["honest"], text)[0], f"{rec['id']}: {rec['honest']!r} not read:\n{text}"
+        parts = [_bare(p) for line in rec["text"].splitlines() for p in line.split(rec["injected"])]
+        for part in (p for p in parts if len(p) >= 2):
+            assert _read(part, _bare(text)) >= 0.85, f"{rec['id']}: {part!r} not read:\n{text}"
