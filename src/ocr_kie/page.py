@@ -1,4 +1,4 @@
-"""The page view: one typed :class:`Page` of :class:`Line` objects per OCR Document, built once.
+"""The page view: one typed :class:`Page` of :class:`Line` objects per OCR Document.
 
 :class:`~ocr_kie.loader.PPOCRLoader` puts each page's OCR lines in ``Document.metadata["lines"]``
 (``text``, ``box`` or ``polygon``, ``score``, ``row``); a plain text Document has none and is read
