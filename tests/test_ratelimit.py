@@ -100,3 +100,28 @@ def test_the_cli_passes_the_rate_limit_to_the_chain(monkeypatch, tmp_path):
     assert seen["llm"].max_retries == RATE_LIMITED_RETRIES
     args = build_parser().parse_args(["extract", "x.png", "--rate-limit", "0.5"])
     assert isinstance(args, argparse.Namespace) and args.rate_limit == 0.5
+
+
+@pytest.mark.parametrize("limited", [True, False], ids=["with-a-limiter", "without"])
+def test_a_429_the_sdk_retries_did_not_get_past_is_tried_again_after_the_limiters_turn(limited):
+    # At a rate that matches the server's, the SDK's own retries (which do not wait for the
+    # limiter) can meet a full bucket every time: one of 200 documents failed so in a CI run.
+    # With a rate limiter, such a 429 is tried again after the limiter's turn.
+    from langchain_core.messages import HumanMessage
+
+    from ocr_kie.errors import LlmRateLimitError
+    from ocr_kie.fake_openai import FakeOpenAIServer, Reply
+    from ocr_kie.llms import resolve_llm
+
+    busy = Reply.error(429, "rate limit exceeded", headers={"Retry-After": "0"})
+    with FakeOpenAIServer([busy, busy, busy, Reply.chat('{"total": "9.90"}')]) as server:
+        common = {"base_url": server.base_url, "api_key": "sk-test", "max_retries": 2}
+        if limited:
+            llm = rate_limited_llm("openai:fake", 50.0, retries=2, **common)
+            assert llm.invoke([HumanMessage("total?")]).content == '{"total": "9.90"}'
+            assert len(server.requests) == 4  # 3 by the SDK, then one after the limiter's turn
+        else:
+            llm = resolve_llm("openai:fake", **common)
+            with pytest.raises(LlmRateLimitError):
+                llm.invoke([HumanMessage("total?")])
+            assert len(server.requests) == 3

@@ -21,7 +21,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import SecretStr
 
-from ocr_kie.errors import LlmBadResponseError, LlmCallError, LlmConfigError, require
+from ocr_kie.errors import LlmBadResponseError, LlmCallError, LlmConfigError, LlmRateLimitError, require
 from ocr_kie.llms.binding import token_limit
 from ocr_kie.llms.errors import translate, translated_cause, translating
 from ocr_kie.secrets import install_secret_filter, redact, register_secret
@@ -118,9 +118,11 @@ def _make_openai_class() -> type[BaseChatModel]:
                     raise
                 except Exception as e:
                     error = self._llm_error(e)
-                    if not self._retry_bad_response(error, attempt):
+                    if not self._retry(error, attempt):
                         raise error from translated_cause(e)
                 time.sleep(_backoff(attempt))
+                if self.rate_limiter is not None:
+                    self.rate_limiter.acquire(blocking=True)
             raise AssertionError("unreachable")
 
         async def _agenerate(self, *args: Any, **kwargs: Any) -> ChatResult:
@@ -131,15 +133,24 @@ def _make_openai_class() -> type[BaseChatModel]:
                     raise
                 except Exception as e:
                     error = self._llm_error(e)
-                    if not self._retry_bad_response(error, attempt):
+                    if not self._retry(error, attempt):
                         raise error from translated_cause(e)
                 await asyncio.sleep(_backoff(attempt))
+                if self.rate_limiter is not None:
+                    await self.rate_limiter.aacquire(blocking=True)
             raise AssertionError("unreachable")
 
-        def _retry_bad_response(self, error: LlmCallError, attempt: int) -> bool:
+        def _retry(self, error: LlmCallError, attempt: int) -> bool:
             # The SDK retries statuses and connection errors itself, but not a 200 whose body was
-            # cut off: that is retried here, within the same bound (max_retries).
-            return isinstance(error, LlmBadResponseError) and error.retryable and attempt < (self.max_retries or 0)
+            # cut off: that is retried here, within the same bound (max_retries). With a rate
+            # limiter, so is a 429 the SDK's own retries did not get past: they do not wait for the
+            # limiter, so at a rate that matches the server's they can meet a full bucket every time;
+            # these retries wait for the limiter's turn (above), and count against the limit.
+            if attempt >= (self.max_retries or 0):
+                return False
+            if isinstance(error, LlmBadResponseError):
+                return error.retryable
+            return isinstance(error, LlmRateLimitError) and self.rate_limiter is not None
 
         def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
             with translating(self._llm_error):
