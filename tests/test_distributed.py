@@ -117,3 +117,27 @@ def test_without_ray_the_error_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)
     with pytest.raises(MissingDependencyError, match=r"pip install 'ocr-kie\[ray\]'"):
         import_ray()
+
+
+class _ThreadsFactory:
+    """A picklable chain recipe with a ``threads`` count, as ChainSpec has."""
+
+    threads = 1
+
+    def __call__(self):
+        from langchain_core.runnables import RunnableLambda
+
+        return RunnableLambda(lambda source: {"omp": os.environ.get("OMP_NUM_THREADS")})
+
+
+def test_a_ray_actor_sets_the_worker_thread_environment_before_it_builds_the_chain(monkeypatch):
+    # The local runner's worker processes set the OpenMP/MKL thread counts and a passive wait
+    # policy before their models load; Ray actors did not, and their OCR threads spun beside the LLM's.
+    from ocr_kie.distributed import ChainActor
+
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_WAIT_POLICY"):
+        monkeypatch.delenv(name, raising=False)
+    actor = ChainActor(_ThreadsFactory())
+    assert actor.build_error is None
+    assert (os.environ["OMP_NUM_THREADS"], os.environ["MKL_NUM_THREADS"]) == ("1", "1")
+    assert os.environ["OMP_WAIT_POLICY"] == "passive"

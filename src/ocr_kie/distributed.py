@@ -62,6 +62,9 @@ class ChainActor:
         self.config = config
         self.chain: Any = None
         self.build_error: BaseException | None = None
+        from ocr_kie.workers import worker_environment
+
+        worker_environment(getattr(factory, "threads", None))  # as the local runner's worker processes do
         try:
             self.chain = factory()
         except Exception as e:  # every row gets the error; the driver stops on it (a fatal error)

@@ -273,14 +273,26 @@ _WORKER_CHAIN: Any = None  # the chain a worker process built
 _WORKER_FACTORY: Callable[[], Any] | None = None
 
 
-def _init_worker(factory: Callable[[], Any], threads: int | None) -> None:
-    global _WORKER_FACTORY
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and terminates us
+def worker_environment(threads: int | None) -> None:
+    """Set a worker process's thread environment before its models load (process workers, Ray actors).
+
+    OpenMP, MKL and oneDNN read these once, when their runtime starts: ``threads`` per worker (its
+    share of the cores), and OpenMP threads that sleep rather than spin while they wait (a spinning
+    OCR thread starves the LLM's threads on a small shared machine).
+
+    Args:
+        threads: The worker's CPU threads, or None to leave the counts alone.
+    """
     if threads is not None:
-        # OpenMP, MKL and oneDNN read these when they start: one worker's threads per core share.
         for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             os.environ[name] = str(threads)
     os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
+
+def _init_worker(factory: Callable[[], Any], threads: int | None) -> None:
+    global _WORKER_FACTORY
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and terminates us
+    worker_environment(threads)
     _WORKER_FACTORY = factory
 
 
