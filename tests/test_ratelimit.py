@@ -102,26 +102,40 @@ def test_the_cli_passes_the_rate_limit_to_the_chain(monkeypatch, tmp_path):
     assert isinstance(args, argparse.Namespace) and args.rate_limit == 0.5
 
 
-@pytest.mark.parametrize("limited", [True, False], ids=["with-a-limiter", "without"])
-def test_a_429_the_sdk_retries_did_not_get_past_is_tried_again_after_the_limiters_turn(limited):
+def test_a_rate_limited_models_retries_wait_for_the_limiter_and_stay_within_max_retries():
     # At a rate that matches the server's, the SDK's own retries (which do not wait for the
     # limiter) can meet a full bucket every time: one of 200 documents failed so in a CI run.
-    # With a rate limiter, such a 429 is tried again after the limiter's turn.
+    # With a rate limiter every retry waits for the limiter's turn, and there are max_retries of them.
+    import itertools
+    import time
+
     from langchain_core.messages import HumanMessage
 
     from ocr_kie.errors import LlmRateLimitError
     from ocr_kie.fake_openai import FakeOpenAIServer, Reply
-    from ocr_kie.llms import resolve_llm
 
-    busy = Reply.error(429, "rate limit exceeded", headers={"Retry-After": "0"})
-    with FakeOpenAIServer([busy, busy, busy, Reply.chat('{"total": "9.90"}')]) as server:
-        common = {"base_url": server.base_url, "api_key": "sk-test", "max_retries": 2}
-        if limited:
-            llm = rate_limited_llm("openai:fake", 50.0, retries=2, **common)
-            assert llm.invoke([HumanMessage("total?")]).content == '{"total": "9.90"}'
-            assert len(server.requests) == 4  # 3 by the SDK, then one after the limiter's turn
-        else:
-            llm = resolve_llm("openai:fake", **common)
-            with pytest.raises(LlmRateLimitError):
-                llm.invoke([HumanMessage("total?")])
-            assert len(server.requests) == 3
+    def busy_then(ok_after: int):
+        seen: list[float] = []
+
+        def respond(request):
+            seen.append(time.monotonic())
+            if request.index < ok_after:
+                return Reply.error(429, "rate limit exceeded", headers={"Retry-After": "0"})
+            return Reply.chat('{"total": "9.90"}')
+
+        return respond, seen
+
+    respond, seen = busy_then(2)
+    with FakeOpenAIServer(respond) as server:
+        llm = rate_limited_llm("openai:fake", 1.0, burst=1, retries=2, base_url=server.base_url, api_key="sk-test")
+        assert llm.invoke([HumanMessage("total?")]).content == '{"total": "9.90"}'
+    assert len(seen) == 3
+    gaps = [b - a for a, b in itertools.pairwise(seen)]
+    assert min(gaps) >= 0.9, f"retries {gaps} s apart at 1 request/s"  # the SDK's would be ~0 s apart
+
+    respond, seen = busy_then(10)
+    with FakeOpenAIServer(respond) as server:
+        llm = rate_limited_llm("openai:fake", 20.0, retries=2, base_url=server.base_url, api_key="sk-test")
+        with pytest.raises(LlmRateLimitError):
+            llm.invoke([HumanMessage("total?")])
+    assert len(seen) == 3  # max_retries + 1 requests, not the SDK's retries times the model's

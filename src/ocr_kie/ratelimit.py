@@ -11,7 +11,9 @@ a batch at the limit without failing documents:
 * **Retries with backoff** on 429 and 5xx, honouring ``Retry-After``: the provider's SDK does this
   (the ``openai`` client waits ``Retry-After``/``retry-after-ms`` when the server sends up to 60 s,
   else backs off exponentially from 0.5 s to 8 s with jitter); :func:`rate_limited_llm` raises its
-  retry count to :data:`RATE_LIMITED_RETRIES`.
+  retry count to :data:`RATE_LIMITED_RETRIES`. For ``openai:`` models with a limiter the model
+  makes those retries itself (same waits), each after the limiter's turn, so that retries count
+  against the limit too; the SDK's own would not wait for it.
 * **Concurrency**: ``workers`` documents in flight (:func:`ocr_kie.batch.run_batch`), so requests
   overlap each other and the OCR of the next documents overlaps the wait for the model.
 

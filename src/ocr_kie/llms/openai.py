@@ -19,9 +19,9 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from pydantic import SecretStr
+from pydantic import PrivateAttr, SecretStr
 
-from ocr_kie.errors import LlmBadResponseError, LlmCallError, LlmConfigError, LlmRateLimitError, require
+from ocr_kie.errors import LlmBadResponseError, LlmCallError, LlmConfigError, require
 from ocr_kie.llms.binding import token_limit
 from ocr_kie.llms.errors import translate, translated_cause, translating
 from ocr_kie.secrets import install_secret_filter, redact, register_secret
@@ -66,9 +66,19 @@ def create(
     params.update(kwargs)
     params.update(token_limit("openai", max_tokens, base_url=url, extra_body=kwargs.get("extra_body")))
     try:
-        return _openai_class()(**params)
+        llm = _openai_class()(**params)
     except (TypeError, ValueError) as e:
         raise LlmConfigError(f"openai: invalid option: {redact(str(e))}", spec=spec) from None
+    if llm.rate_limiter is not None:
+        # Every retry must wait for the limiter's turn, which the SDK's own retries do not (at a
+        # rate matching the server's they can meet a full bucket every time): the SDK's clients
+        # then do not retry, and the model retries each retryable error itself, max_retries times.
+        llm.root_client = llm.root_client.with_options(max_retries=0)
+        llm.client = llm.root_client.chat.completions
+        llm.root_async_client = llm.root_async_client.with_options(max_retries=0)
+        llm.async_client = llm.root_async_client.chat.completions
+        llm._retries_wait_for_limiter = True
+    return llm
 
 
 _OPENAI_CLASS: type[BaseChatModel] | None = None
@@ -107,6 +117,9 @@ def _make_openai_class() -> type[BaseChatModel]:
         ``__cause__`` unless its text holds a secret.
         """
 
+        #: Whether the model makes its retries itself, each after the limiter's turn (see :func:`create`).
+        _retries_wait_for_limiter: bool = PrivateAttr(default=False)
+
         def _llm_error(self, e: BaseException) -> LlmCallError:
             return translate(e, provider="openai", model=self.model_name, where=_host(self.openai_api_base))
 
@@ -120,8 +133,9 @@ def _make_openai_class() -> type[BaseChatModel]:
                     error = self._llm_error(e)
                     if not self._retry(error, attempt):
                         raise error from translated_cause(e)
-                time.sleep(_backoff(attempt))
-                if self.rate_limiter is not None:
+                    wait = _retry_wait(e, attempt)
+                time.sleep(wait)
+                if self._retries_wait_for_limiter:
                     self.rate_limiter.acquire(blocking=True)
             raise AssertionError("unreachable")
 
@@ -135,22 +149,22 @@ def _make_openai_class() -> type[BaseChatModel]:
                     error = self._llm_error(e)
                     if not self._retry(error, attempt):
                         raise error from translated_cause(e)
-                await asyncio.sleep(_backoff(attempt))
-                if self.rate_limiter is not None:
+                    wait = _retry_wait(e, attempt)
+                await asyncio.sleep(wait)
+                if self._retries_wait_for_limiter:
                     await self.rate_limiter.aacquire(blocking=True)
             raise AssertionError("unreachable")
 
         def _retry(self, error: LlmCallError, attempt: int) -> bool:
             # The SDK retries statuses and connection errors itself, but not a 200 whose body was
             # cut off: that is retried here, within the same bound (max_retries). With a rate
-            # limiter, so is a 429 the SDK's own retries did not get past: they do not wait for the
-            # limiter, so at a rate that matches the server's they can meet a full bucket every time;
-            # these retries wait for the limiter's turn (above), and count against the limit.
+            # limiter the SDK does not retry (see :func:`create`), and every retryable error is
+            # retried here after the limiter's turn: the bound stays max_retries + 1 requests.
             if attempt >= (self.max_retries or 0):
                 return False
-            if isinstance(error, LlmBadResponseError):
+            if self._retries_wait_for_limiter:  # the SDK does not retry: every retryable error is retried here
                 return error.retryable
-            return isinstance(error, LlmRateLimitError) and self.rate_limiter is not None
+            return isinstance(error, LlmBadResponseError) and error.retryable
 
         def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
             with translating(self._llm_error):
@@ -172,6 +186,16 @@ def _make_openai_class() -> type[BaseChatModel]:
     RedactingChatOpenAI.__module__ = __name__
     RedactingChatOpenAI.__qualname__ = RedactingChatOpenAI.__name__
     return RedactingChatOpenAI
+
+
+def _retry_wait(error: BaseException, attempt: int) -> float:
+    """Seconds before retry ``attempt + 1``: the server's ``Retry-After`` (up to 60 s), else :func:`_backoff`."""
+    headers = getattr(getattr(error, "response", None), "headers", None) or {}
+    try:
+        seconds = float(headers.get("retry-after", ""))
+    except (TypeError, ValueError):
+        return _backoff(attempt)
+    return seconds if 0 <= seconds <= 60 else _backoff(attempt)
 
 
 def _backoff(attempt: int) -> float:
