@@ -290,6 +290,21 @@ def test_unreadable_example_image_is_an_example_error_warning_and_the_other_exam
     assert "可用额度 8,000.00" in " ".join(str(m.content) for m in model.calls[0])  # the usable example is shown
 
 
+def test_examples_given_as_dicts_are_used_as_example_objects_are():
+    as_dicts = [ex.model_dump() for ex in EXAMPLES]
+    chain, model, _ = chain_with([ANSWER], examples=as_dicts)
+    assert chain.invoke(FIXTURES / "screenshot_zh.png") == json.loads(ANSWER)
+    assert "可用额度 8,000.00" in " ".join(str(m.content) for m in model.calls[0])  # shown as a worked example
+
+
+@pytest.mark.parametrize("bad", [{"values": {"可用额度": "1.00"}}, "可用额度 1.00"])
+def test_an_example_that_is_neither_an_example_nor_a_valid_dict_is_an_input_error_naming_it(bad):
+    from ocr_kie.errors import InputError
+
+    with pytest.raises(InputError, match=r"example 2 is not a valid example"):
+        chain_with([ANSWER], examples=[EXAMPLES[1], bad])
+
+
 def test_example_error_carries_the_example_and_source(tmp_path):
     from ocr_kie.errors import ExampleError
 

@@ -13,7 +13,7 @@ import math
 import os
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -98,6 +98,27 @@ class Example(BaseModel):
 
 def _name(image: Any) -> str:
     return str(image) if isinstance(image, (str, os.PathLike)) else f"<{type(image).__name__}>"
+
+
+def as_examples(items: Iterable[Example | Mapping[str, Any]]) -> list[Example]:
+    """The worked examples as :class:`Example` objects; dicts (a JSON Lines record's shape) are validated.
+
+    Raises:
+        InputError: An item is neither an Example nor a valid example dict (the message names its
+            1-based position).
+    """
+    examples = []
+    for number, item in enumerate(items, start=1):
+        if isinstance(item, Example):
+            examples.append(item)
+            continue
+        try:
+            if not isinstance(item, Mapping):
+                raise ValueError(f"expected an Example or a dict, got {type(item).__name__}")
+            examples.append(Example.model_validate(dict(item)))
+        except ValueError as e:
+            raise InputError(f"example {number} is not a valid example: {e}", source="examples") from e
+    return examples
 
 
 def load_examples(path: str | os.PathLike[str]) -> list[Example]:

@@ -89,14 +89,10 @@ class ChainSpec:
 
     def __call__(self) -> Any:
         """Build the chain (loads the models)."""
-        from ocr_kie.examples import Example
         from ocr_kie.llms import qianfan_credentials_in_env
         from ocr_kie.pipeline.chain import build_chain
 
         kwargs = dict(self.kwargs)
-        examples = kwargs.get("examples")
-        if isinstance(examples, list):
-            kwargs["examples"] = [Example(**ex) if isinstance(ex, dict) else ex for ex in examples]
         if self.threads is not None:
             ocr = kwargs.get("ocr")
             if ocr is None or isinstance(ocr, str):

@@ -38,7 +38,7 @@ from ocr_kie.cache import OcrCache
 from ocr_kie.candidates import ScoredCandidate
 from ocr_kie.candidates.profiles import KeyProfile, learn_profiles
 from ocr_kie.errors import EmptyInputError, ExampleError, InvalidImageError, NoTextError
-from ocr_kie.examples import BudgetedExampleSelector, Example, Relevance, load_examples
+from ocr_kie.examples import BudgetedExampleSelector, Example, Relevance, as_examples, load_examples
 from ocr_kie.grounding import drop_ungrounded, ground, without_instructions
 from ocr_kie.guard import Fit, check_fit, drop_unfit
 from ocr_kie.images import source_name
@@ -90,7 +90,7 @@ class KieExtractor:
         self,
         spec: Any,
         *,
-        examples: Sequence[Example],
+        examples: Sequence[Example | Mapping[str, Any]],
         llm: BaseChatModel,
         ocr: OcrEngine | str | None = None,
         cache: OcrCache | None = None,
@@ -99,7 +99,7 @@ class KieExtractor:
         self.config = config or ExtractionConfig()
         self.schema = schema_from_spec(spec)
         self.parser = KieOutputParser(schema=self.schema, max_reply_chars=self.config.max_reply_chars)
-        self.examples = list(examples)
+        self.examples = as_examples(examples)
         self.llm = llm
         self._ocr = ocr
         self.cache = cache
@@ -406,7 +406,7 @@ def build_chain(
     keys: Sequence[str] | None = None,
     *,
     schema: Mapping[str, Any] | type[BaseModel] | None = None,
-    examples: Sequence[Example] | str | os.PathLike[str] = (),
+    examples: Sequence[Example | Mapping[str, Any]] | str | os.PathLike[str] = (),
     llm: BaseChatModel | str | None = None,
     ocr: OcrEngine | str | None = None,
     cache: OcrCache | bool = True,
@@ -442,7 +442,8 @@ def build_chain(
         keys: The keys to extract (any language). Give this or ``schema``.
         schema: A JSON Schema of an object (descriptions, types, ``pattern``, ``enum``, arrays of
             objects for line items) or a pydantic model class. The output is validated against it.
-        examples: Worked examples, or the path of a JSON Lines file of them.
+        examples: Worked examples (:class:`~ocr_kie.examples.Example` objects, or dicts of the same
+            fields: ``values`` and ``text`` or ``image``), or the path of a JSON Lines file of them.
         llm: A chat model, or a spec: ``"qianfan:<model>"``, ``"openai:<model>"``,
             ``"llamacpp:<path.gguf>"``; None for the default (see :func:`ocr_kie.llms.resolve_llm`).
         ocr: An OCR engine or its registry name (default: the shared ``paddle`` engine).
