@@ -123,7 +123,9 @@ def draw_matrix(p: Page, title: str, rows: list[list[F]]) -> None:
         p.y += 52
     size = 24 if p.w < 700 else 26
     head = [c.label for c in rows[0]]
-    need = [max(text_width(t, p.f(size)) for t in [h, *(row[k].shown for row in rows)]) + 24 for k, h in enumerate(head)]
+    need = [
+        max(text_width(t, p.f(size)) for t in [h, *(row[k].shown for row in rows)]) + 24 for k, h in enumerate(head)
+    ]
     scale = min(1.0, (p.right - p.left) / sum(need))  # too wide: every column shrinks (and its text is fitted)
     spare = max(0.0, (p.right - p.left - sum(need)) / len(need))
     xs = [float(p.left)]
@@ -200,9 +202,10 @@ def driving_spec(r: random.Random) -> Spec:
     issuer = f"{g.CITY_CODES[city][0]}{city}公安局交通警察支队"
     issued = min(start + datetime.timedelta(days=r.randint(300, 2500)), LAST_DAY)
     if layout == "prose":  # a 驾驶证明 letter
-        term_clause = (F("", f"驾驶证有效起始日期为{blank(fmt_date(start, ds))}，有效期限{blank(f'{term}年')}。")
-                       if old_style else
-                       F("", f"驾驶证有效期限自{blank(fmt_date(start, ds))}至{blank(end)}。", "有效期至", end))  # fmt: skip
+        if old_style:
+            term_clause = F("", f"驾驶证有效起始日期为{blank(fmt_date(start, ds))}，有效期限{blank(f'{term}年')}。")
+        else:
+            term_clause = F("", f"驾驶证有效期限自{blank(fmt_date(start, ds))}至{blank(end)}。", "有效期至", end)
         fields = [
             F("", f"兹证明{blank(person)}（性别：{sex}，", "姓名", person),
             F("", f"公民身份号码：{blank(number)}）系我支队管理的机动车驾驶人，", "证号", number),
@@ -233,7 +236,8 @@ def driving_spec(r: random.Random) -> Spec:
         *validity,
     ]
     if layout == "card":  # a photocopy of the licence and its 副页
-        fields += [section("副页"), F("档案编号", archive), F("记录", f"实习期至{fmt_date(g.plus_years(first, 1), ds)}")]
+        trainee = F("记录", f"实习期至{fmt_date(g.plus_years(first, 1), ds)}")
+        fields += [section("副页"), F("档案编号", archive), trainee]
         spec = page("中华人民共和国机动车驾驶证", ["Driving License of the People's Republic of China"], "", layout,
                     [f"发证机关：{issuer}", f"复印日期：{fmt_date(issued, 'dash')}"])  # fmt: skip
         spec["card_mark"] = "photo"
@@ -251,7 +255,7 @@ CHECKUP_KEYS = ["体检编号", "姓名", "体检日期", "联系电话", "空�
 
 def lab_value(r: random.Random, lab: tuple) -> tuple[str, str]:
     """A result drawn inside (mostly) or outside its reference range, and its flag (↑, ↓ or nothing)."""
-    item, _, _, ref, lo, hi, dec = lab
+    *_, ref, lo, hi, dec = lab
     x = round(r.uniform(lo, hi), dec)
     a, b = (float(v) for v in ref.split("-"))
     return (f"{x:.{dec}f}" if dec else f"{int(x)}"), ("↑" if x > b else "↓" if x < a else "")
@@ -335,11 +339,13 @@ def fuel_spec(r: random.Random) -> Spec:
     pay.append(F("实付金额", fmt_amount(paid, ast), "实付金额"))
     if r.random() < 0.6:  # paid by the fuel card: the key is the last four digits of its number
         card = f"1000{r.randint(10**11, 10**12 - 1)}"
-        shown = " ".join(card[i : i + 4] for i in range(0, 16, 4)) if r.random() < 0.5 else card[:4] + "********" + card[-4:]
+        grouped = " ".join(card[i : i + 4] for i in range(0, 16, 4))
+        shown = grouped if r.random() < 0.5 else card[:4] + "********" + card[-4:]
         pay += [F("支付方式", "加油卡"), F("卡号", shown, "卡号后四位", card[-4:]),
                 F("卡余额", fmt_amount(round(r.uniform(20, 3000), 2), ast))]  # fmt: skip
     else:  # no card: the member's masked mobile (a look-alike of a masked card number) is printed
-        pay += [F("支付方式", r.choice(["微信支付", "支付宝", "现金", "银联卡"])), F("会员手机", g.masked_mobile(g.mobile(r)))]
+        way = r.choice(["微信支付", "支付宝", "现金", "银联卡"])
+        pay += [F("支付方式", way), F("会员手机", g.masked_mobile(g.mobile(r)))]
     fields = [*head, *body, *pay]
     hotline = {"中国石化": "95105888", "中国石油": "95504"}.get(station[:4], "400-" + f"{r.randint(1000000, 9999999)}")
     spec = page(station, [r.choice(["加油凭证", "欢迎光临", "销售小票"])], "", layout,
@@ -385,8 +391,7 @@ def tuition_spec(r: random.Random) -> Spec:
         items = "、".join(f"{it}{money(a)}元" for it, a in fees)
         fields = [
             F("", f"今收到{blank(klass)}{blank(student)}同学", "学生姓名", student),
-            F("", f"（{label}：{blank(sid if with_id else exam_no)}）", "学号" if with_id else None,
-              sid if with_id else None),
+            F("", f"（{label}：{blank(sid if with_id else exam_no)}）", *(("学号", sid) if with_id else ())),
             F("", f"交来{blank(span)}学年费用（{items}），", "学年", span),
             F("", f"合计人民币（大写）{blank(g.upper_amount(total))}，"),
             F("", f"（小写）{blank(printed)}。", "合计金额", g.bare_amount(printed)),
@@ -400,10 +405,12 @@ def tuition_spec(r: random.Random) -> Spec:
             rows.append([("合计", None, None), (printed, "合计金额", g.bare_amount(printed)), ("", None, None)])
             body = matrix("", ["收费项目", "金额", "备注"], rows)
         else:
-            body = [F(it, fmt_amount(a, ast)) for it, a in fees] + [F("合计金额", printed, "合计金额", g.bare_amount(printed))]
+            body = [F(it, fmt_amount(a, ast)) for it, a in fees]
+            body.append(F("合计金额", printed, "合计金额", g.bare_amount(printed)))
         fields = [*head, *body, F("金额大写", g.upper_amount(total)), *tail]
-    spec = page(school, [r.choice(["学费收据", "收费收据", "学杂费缴费凭证"])], f"No.{r.randint(10**7, 10**8 - 1)}",
-                layout, [f"财务处电话：{g.landline(r)}", r.choice(["本收据加盖财务专用章有效", "第二联 交款人"])])  # fmt: skip
+    kind, serial = r.choice(["学费收据", "收费收据", "学杂费缴费凭证"]), f"No.{r.randint(10**7, 10**8 - 1)}"
+    notes = [f"财务处电话：{g.landline(r)}", r.choice(["本收据加盖财务专用章有效", "第二联 交款人"])]
+    spec = page(school, [kind], serial, layout, notes)
     return finish(TUITION_KEYS, fields, spec, r, {})
 
 
@@ -413,9 +420,10 @@ TYPES = {
         "驾驶证 (driving licences): a photocopy of the card and its 副页 (card), a 驾驶证明 letter in which the values "
         "stand inside the sentences (prose), or a registration form (table); photographed JPEG. 证号 is the "
         "licence number (the holder's ID number; the letter calls it 公民身份号码); 有效期至 is the end of 有效期限 "
-        "(2020-03-08至2030-03-08 -> 2030-03-08, or 长期). Distractors: 出生日期 and the start of 有效期限 (more dates), "
-        "出具日期 or the copy's date, 档案编号, 住址, 发证机关, the 实习期 date on the 副页. 有效期至 is null on the old "
-        "style, which prints 有效起始日期 and 有效期限 6年 (a term, no end date); 初次领证日期 is absent on some.",
+        "(2020-03-08至2030-03-08 -> 2030-03-08, or 长期). Distractors: 出生日期 and the start of 有效期限 (more "
+        "dates), 出具日期 or the copy's date, 档案编号, 住址, 发证机关, the 实习期 date on the 副页. 有效期至 is "
+        "null on the old style, which prints 有效起始日期 and 有效期限 6年 (a term, no end date); 初次领证日期 is "
+        "absent on some.",
     ),
     "checkup": g.DocType(
         "checkup", CHECKUP_KEYS, checkup_spec, ("matrix", "colon", "split"),
@@ -432,8 +440,8 @@ TYPES = {
         "under the columns 油品, 枪号, 单价, 升数, 金额. 油站名称 is the title, or printed after 站点 under a generic "
         "title; 实付金额 is as printed (with ¥ or 元 when printed); 加油量 as printed (35.62L, 35.62升, or 35.62 "
         "under 升数(L)); 卡号后四位 is the last four digits of the fuel card (printed in full or masked). Distractors: "
-        "单价, 应付金额, 优惠金额, 卡余额, the 打印时间, 流水号, 枪号, the station's landline and hotline. 卡号后四位 is null "
-        "when no fuel card paid (the member's masked mobile, a look-alike, is printed instead).",
+        "单价, 应付金额, 优惠金额, 卡余额, the 打印时间, 流水号, 枪号, the station's landline and hotline. 卡号后四位 "
+        "is null when no fuel card paid (the member's masked mobile, a look-alike, is printed instead).",
     ),
     "tuition": g.DocType(
         "tuition", TUITION_KEYS, tuition_spec, ("prose", "matrix", "colon"),
