@@ -1,4 +1,4 @@
-"""The held-out Chinese documents (zh-docs, halves A, B, C and D) and the injection set: reproducible and readable."""
+"""The held-out Chinese documents (zh-docs, halves A to E) and the injection set: reproducible and readable."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ HALVES = {
     "B": ["payslip", "clinic", "bankslip", "hotel"],
     "C": ["idcard", "license", "taxi", "vehicle"],  # held out: generated after A and B were tuned on
     "D": ["utility", "policy", "pharmacy", "delivery"],  # held out: generated after C was reported
+    "E": ["driving", "checkup", "fuel", "tuition"],  # held out: generated after A-D were all looked at
 }
 TYPES = [t for half in HALVES.values() for t in half]
 ZH_KIE_KEYS = {"bill", "ticket", "receipt"}
@@ -46,7 +47,9 @@ def _meta(doc_type: str) -> dict:
     return json.loads((DATA / doc_type / "dataset.json").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("doc_type", ["takeout", "bankslip", "license", "taxi", "policy", "delivery"])
+@pytest.mark.parametrize(
+    "doc_type", ["takeout", "bankslip", "license", "taxi", "policy", "delivery", "driving", "tuition"]
+)
 def test_generator_reproduces_the_committed_files(tmp_path, doc_type):
     gen = _script("make_zh_docs")
     assert gen.main(["--subset", doc_type, "--count", "2", "--out", str(tmp_path)]) == 0
@@ -65,7 +68,7 @@ def test_split_names_every_type_once():
     line = next(ln for ln in split.splitlines() if ln.startswith("Machine-readable"))
     halves = {h: line.split(f"half {h} = `")[1].split("`")[0].split() for h in HALVES}
     assert halves == HALVES
-    assert sorted(p.name for p in DATA.iterdir() if p.is_dir()) == sorted(TYPES) and len(set(TYPES)) == 16
+    assert sorted(p.name for p in DATA.iterdir() if p.is_dir()) == sorted(TYPES) and len(set(TYPES)) == 20
     assert not ZH_KIE_KEYS & set(TYPES)
 
 
@@ -125,6 +128,52 @@ def test_half_d_brings_leader_and_boxes_layouts_no_other_half_has_and_every_kind
     assert any(any("０" <= ch <= "９" for ch in v) for lab in labels for v in lab.values() if v)  # full-width
 
 
+def test_half_e_brings_prose_and_matrix_layouts_no_other_half_has_and_every_kind_of_difficulty():
+    gen = _script("make_zh_docs")
+    half_e = gen.sys.modules["zh_docs_half_e"]
+    old = {lay for h in "ABCD" for t in HALVES[h] for lay in _meta(t)["layouts"]}
+    new = {lay for t in HALVES["E"] for lay in _meta(t)["layouts"]}
+    assert {"prose", "matrix"} <= new - old
+    assert all(len(_meta(t)["layouts"]) == 3 for t in HALVES["E"])
+    specs = {t: [gen.spec_only(gen.TYPES[t], gen.DEFAULT_SEED, f"{i:03d}") for i in range(20)] for t in HALVES["E"]}
+    assert {s["layout"] for ss in specs.values() for s in ss} == new  # every layout is drawn
+    fields = {t: [f for s in ss for f in s["fields"] if f.key] for t, ss in specs.items()}
+    keyed = [f for fs in fields.values() for f in fs]
+    # prose: keyed values inside unlabelled clauses, filled in; matrix: a keyed cell labelled by its column
+    prose = [f for f in keyed if not f.label and f.value and f.value in f.shown and half_e.ON in f.shown]
+    assert {f.key for f in prose} >= {"姓名", "证号", "有效期至", "学生姓名", "合计金额"}
+    assert {(f.key, f.label) for f in keyed} >= {("空腹血糖", "结果"), ("加油量", "升数(L)"), ("合计金额", "金额")}
+    # sub-spans (the end of 有效期限, a card's last four, a result without its unit), bare and kept amounts
+    subspans = {f.key for f in keyed if f.value and f.value != f.shown and f.value in f.shown and f.label}
+    assert {"有效期至", "卡号后四位", "空腹血糖"} <= subspans
+    bare = [f for f in fields["tuition"] if f.key == "合计金额"]
+    assert any("¥" in f.shown for f in bare) and any("元" in f.shown for f in bare)
+    assert all(f.value and f.value[0] not in "¥（" and not f.value.endswith("元") for f in bare)
+    kept = [f.shown for f in fields["fuel"] if f.key == "实付金额"]
+    assert any(v.startswith("¥") for v in kept) and any(v.endswith("元") for v in kept)
+    titles = [s["title_key"] for s in specs["fuel"]]  # the station as the title, or after 站点 under a generic one
+    assert {t[1] == t[2] for t in titles} == {True, False}
+    # null keys whose look-alike is printed
+    look_alike = {
+        "driving": ("有效期至", "有效期限"),
+        "fuel": ("卡号后四位", "会员手机"),
+        "tuition": ("学号", "考生号"),
+    }
+    for doc_type, (key, label) in look_alike.items():
+        absent = [s for s in specs[doc_type] if s["values"][key] is None]
+        assert absent and all(any(label in f.label or label in f.shown for f in s["fields"]) for s in absent)
+    # 联系电话 printed twice on a report: the examinee's mobile (the key) and the centre's landline at the foot
+    for s in specs["checkup"]:
+        assert any("联系电话" in note for note in s["notes"])
+        assert (s["values"]["联系电话"] is None) == (not any(f.label == "联系电话" for f in s["fields"]))
+    labels = [d.labels for t in HALVES["E"] for d in load_dataset(DATA / t)]
+    values = [v.translate(FOLD) for lab in labels for v in lab.values() if v]
+    assert sum(lab[k] is None for lab in labels for k in lab) >= 10  # absent keys
+    dates = [v for v in values if v[:2] == "20" and len(v) >= 8 and not v[4:5].isdigit()]
+    assert all(any(sep in v for v in dates) for sep in ("-", "/", "年", "."))  # dates in four formats
+    assert any(any("０" <= ch <= "９" for ch in v) for lab in labels for v in lab.values() if v)  # full-width
+
+
 @pytest.mark.parametrize("doc_type", TYPES)
 def test_labels_match_the_dataset_keys(doc_type):
     meta = _meta(doc_type)
@@ -172,14 +221,16 @@ def engine():
     return get_engine("paddle")
 
 
-def test_the_ocr_ceiling_is_recorded_for_every_type_and_halves_c_and_d_read_at_least_95_percent():
+def test_the_ocr_ceiling_is_recorded_for_every_type_and_halves_c_to_e_read_at_least_95_percent_but_one_key():
     ceiling = json.loads((DATA / "ocr_ceiling.json").read_text(encoding="utf-8"))
     assert sorted(ceiling) == sorted(TYPES)
     for doc_type in TYPES:
         assert ceiling[doc_type]["documents"] == 25 and list(ceiling[doc_type]["ceiling"]) == _meta(doc_type)["keys"]
-    for doc_type in HALVES["C"] + HALVES["D"]:
+    for doc_type in HALVES["C"] + HALVES["D"] + HALVES["E"]:
         for key, c in ceiling[doc_type]["ceiling"].items():
-            assert c["exact"] >= 0.95 and c["n"] >= 12, (doc_type, key, c)
+            # the one known slip (README): PP-OCR drops the thousands comma of 3 of tuition's 25 totals
+            floor = 0.85 if (doc_type, key) == ("tuition", "合计金额") else 0.95
+            assert c["exact"] >= floor and c["n"] >= 12, (doc_type, key, c)
 
 
 # license-000/-019 are drawn in the below layout (the value over its label), vehicle-000/-019 as cards,
@@ -195,6 +246,20 @@ def test_labelled_values_are_in_the_real_ocr_text(engine, doc_type):
                 assert value_in_text(value, text)[0], f"{doc.id} {key}={value!r} not in OCR text:\n{text}"
                 checked += 1
     assert checked >= 6
+
+
+@pytest.mark.parametrize(("doc_type", "layout"), [("driving", "prose"), ("tuition", "prose"), ("checkup", "matrix"),
+                                               ("fuel", "matrix")])  # fmt: skip
+def test_half_e_values_in_sentences_and_in_results_tables_are_in_the_real_ocr_text(engine, doc_type, layout):
+    gen = _script("make_zh_docs")
+    docs = load_dataset(DATA / doc_type)
+    layouts = [gen.spec_only(gen.TYPES[doc_type], gen.DEFAULT_SEED, d.id[-3:])["layout"] for d in docs]
+    doc = docs[layouts.index(layout)]
+    text = PPOCRLoader(str(doc.image), engine=engine).load()[0].page_content
+    values = {k: v for k, v in doc.labels.items() if v is not None}
+    assert len(values) >= 4
+    for key, value in values.items():
+        assert value_in_text(value, text)[0], f"{doc.id} {key}={value!r} not in OCR text:\n{text}"
 
 
 # -- the injection set (issue 12, finding 10) ---------------------------------------------------
