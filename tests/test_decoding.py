@@ -297,6 +297,29 @@ def test_real_scorer_batches_many_continuations_like_a_plain_decode():
         assert t == pytest.approx(r, abs=0.3)
 
 
+def test_real_scorer_decodes_the_tokens_continuations_share_once_and_scores_them_like_a_plain_decode():
+    llm = resolve_llm(None)
+    lines = ["NO.53, JALAN BESAR, 45600", "BATANG BERJUNTAI", "SELANGOR DARUL EHSAN", "TEL: 03-3271 9672"]
+    messages = [SystemMessage("Extract."), HumanMessage("\n".join(["TEO HENG STATIONERY", *lines, "The address?"]))]
+    runs = [" ".join(lines[:n]) for n in range(1, 5)]  # runs of lines from the same line: one long common start
+    continuations = [f" {json.dumps(run)}}}" for run in runs] + [" null}"]
+    with llm.scorer() as scorer:
+        prefix = scorer.prompt(messages) + '{"address":'
+        scorer.logprobs(prefix, [" null}"])  # the prompt is held: what follows counts only the continuations
+        before = scorer.evaluated
+        together = scorer.logprobs(prefix, continuations)
+        decoded = scorer.evaluated - before
+        base = scorer.tokenize(prefix)
+        fulls = [scorer.tokenize(prefix + text) for text in continuations]
+        reference = [_reference_logprobs(scorer.llama, base, full) for full in fulls]
+    separately = sum(len(full) - len(base) + 1 for full in fulls)  # each span from the prompt's last token
+    assert decoded <= separately - (len(scorer.tokenize(prefix + continuations[2])) - len(base)) // 2
+    for t, r in zip(together, reference, strict=True):
+        assert len(t) == len(r) > 0
+        assert t == pytest.approx(r, abs=0.3)  # as in the batches above: the kernel paths of other shapes
+    assert sum(together[1]) / len(together[1]) > sum(together[3]) / len(together[3]) - 5  # sane, finite scores
+
+
 def test_scoring_context_on_a_llama_cpp_without_a_unified_kv_cache_says_how_to_fix_it():
     import ctypes
 

@@ -65,6 +65,8 @@ class _ScoringContext:
         self.n_vocab = llama.n_vocab()
         #: The tokens sequence 0 holds.
         self.tokens: list[int] = []
+        #: Batch entries the last :meth:`score` decoded (shared tokens once).
+        self.decoded = 0
 
     def hold(self, tokens: list[int]) -> int:
         """Make sequence 0 hold exactly ``tokens``; returns how many tokens had to be evaluated."""
@@ -81,32 +83,48 @@ class _ScoringContext:
     def score(self, spans: Sequence[tuple[int, list[int]]]) -> list[Any]:
         """Decode each ``(start, tokens)`` span after sequence 0's first ``start`` tokens, all in one batch.
 
+        Spans that begin alike share their common tokens: such a token is decoded once, in every
+        sequence whose span holds it (one cell of the unified cache, visible to all of them), so
+        that runs of lines that start on the same line, and the quote every answer opens with,
+        cost their tokens once. A token's logits depend only on the tokens before it, so the
+        sharing changes no score.
+
         Returns:
-            Per span, its logits (one row per token).
+            Per span, the logits that predict its tokens after the first (one row per token).
         """
         import numpy as np
 
         raw = self.batch.batch
         raw.n_tokens = 0
+        entries: dict[tuple[int, int], int] = {}  # (the entry before, token) -> batch entry
+        paths: list[list[int]] = []
         for seq, (start, tokens) in enumerate(spans, 1):
             self.ctx.kv_cache_seq_cp(0, seq, 0, start)
+            before, path = -1 - start, []  # a span's first token follows the prompt's first `start` tokens
             for i, token in enumerate(tokens):
-                j = raw.n_tokens
-                raw.token[j] = token
-                raw.pos[j] = start + i
-                raw.seq_id[j][0] = seq
-                raw.n_seq_id[j] = 1
-                raw.logits[j] = True
-                raw.n_tokens += 1
+                j = entries.get((before, token))
+                if j is None:
+                    j = entries[(before, token)] = raw.n_tokens
+                    raw.token[j] = token
+                    raw.pos[j] = start + i
+                    raw.n_seq_id[j] = 0
+                    raw.logits[j] = False
+                    raw.n_tokens += 1
+                raw.seq_id[j][raw.n_seq_id[j]] = seq
+                raw.n_seq_id[j] += 1
+                if i < len(tokens) - 1:
+                    raw.logits[j] = True  # it predicts this span's next token
+                path.append(j)
+                before = j
+            paths.append(path[:-1])
+        self.decoded = raw.n_tokens
         try:
             self.ctx.decode(self.batch)
-            rows = np.ctypeslib.as_array(self.ctx.get_logits(), shape=(raw.n_tokens * self.n_vocab,))
-            rows = rows.reshape(raw.n_tokens, self.n_vocab)
-            out, at = [], 0
-            for _, tokens in spans:
-                out.append(rows[at : at + len(tokens)].astype(np.float64))
-                at += len(tokens)
-            return out
+            outputs = [j for j in range(raw.n_tokens) if raw.logits[j]]
+            row_of = {j: row for row, j in enumerate(outputs)}
+            rows = np.ctypeslib.as_array(self.ctx.get_logits(), shape=(len(outputs) * self.n_vocab,))
+            rows = rows.reshape(len(outputs), self.n_vocab)
+            return [rows[[row_of[j] for j in path]].astype(np.float64) for path in paths]
         finally:
             for seq in range(1, len(spans) + 1):
                 self.ctx.kv_cache_seq_rm(seq, -1, -1)
@@ -178,10 +196,10 @@ class ContinuationScorer:
         groups = list(_groups(spans, min(ctx.n_batch, ctx.n_ctx - held)))  # new cells one batch may take
         self.evaluated += ctx.hold(base[:held])
         for group in groups:
-            for index, logits in zip(group, ctx.score([spans[i] for i in group]), strict=True):
+            scored = ctx.score([spans[i] for i in group])
+            self.evaluated += ctx.decoded
+            for index, logits in zip(group, scored, strict=True):
                 start, tokens = spans[index]
-                self.evaluated += len(tokens)
-                logits = logits[:-1]
                 top = logits.max(axis=1, keepdims=True)
                 norm = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
                 picked = logits[np.arange(len(tokens) - 1), tokens[1:]] - norm
