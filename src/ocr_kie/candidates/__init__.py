@@ -23,14 +23,11 @@ line just above it in its column.
 (:mod:`ocr_kie.candidates.profiles`), the label's similarity to the key, type fit and OCR score.
 No rule here knows a document type.
 
-The package, one concern per module (imports go one way: ``profiles`` → ``builder`` and ``ranking``
-→ ``kinds`` → ``types``; the builder reads the page view of :mod:`ocr_kie.page`):
-
-- :mod:`~ocr_kie.candidates.types`: :class:`KeyType`, :class:`Candidate`, :class:`ScoredCandidate`;
-- :mod:`~ocr_kie.candidates.kinds`: the value kinds' patterns and :func:`key_type`;
-- :mod:`~ocr_kie.candidates.builder`: :func:`page_candidates`;
-- :mod:`~ocr_kie.candidates.ranking`: :func:`key_candidates`, :func:`label_similarity`;
-- :mod:`~ocr_kie.candidates.profiles`: key profiles learned from the examples.
+One concern per module, imports going one way (``profiles`` → ``builder`` and ``ranking`` → ``kinds`` →
+``types``): ``types`` (:class:`KeyType`, :class:`Candidate`, :class:`ScoredCandidate`), ``kinds`` (the value
+kinds' patterns, :func:`key_type`), ``builder`` (:func:`page_candidates`, reading the page view of
+:mod:`ocr_kie.page`), ``ranking`` (:func:`key_candidates`, :func:`label_similarity`), ``profiles`` (key
+profiles learned from the examples).
 """
 
 from ocr_kie.candidates.builder import DEFAULT_MAX_RUN_LINES, page_candidates

@@ -1,9 +1,7 @@
 """The candidate builder: every value a key could take, read off a page's lines with its box, score and label.
 
-:func:`page_candidates` reads the page view (:func:`ocr_kie.page.read_pages`) and emits, per page,
-the kinds described in :mod:`ocr_kie.candidates`: lines, runs, spans and typed spans, each with its
-printed label (a prefix before a separator, a label-like text to its left on the row, or the
-label-like line just above it in its column).
+:func:`page_candidates` reads the page view (:func:`ocr_kie.page.read_pages`) and emits the kinds, each with
+its printed label, that :mod:`ocr_kie.candidates` describes.
 """
 
 from __future__ import annotations
@@ -11,25 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 
 from langchain_core.documents import Document
 
-from ocr_kie.candidates.kinds import (
-    _AMOUNT_BARE,
-    _AMOUNT_MARKED,
-    _CURRENCY_ONLY,
-    _DATE,
-    _EMAIL,
-    _GAP,
-    _ID,
-    _LABEL_TRIM,
-    _NUMBER,
-    _PERCENT,
-    _PHONE,
-    _SCRIPT_RUN,
-    _SEPARATOR_COLON,
-    _TIME,
-)
+from ocr_kie.candidates.kinds import CURRENCY_ONLY, GAP, LABEL_TRIM, SCRIPT_RUN, SEPARATOR_COLON, TYPED
 from ocr_kie.candidates.types import Candidate
 from ocr_kie.normalize import is_cjk, parse_number, squash, to_halfwidth
 from ocr_kie.page import MAX_COLUMN_RUN, Line, Page, read_pages
@@ -53,11 +37,7 @@ def _trimmed(text: str) -> list[str]:
     """Variants of a line without a trailing registration number, a leading code, trailing punctuation."""
     out: list[str] = []
     current = text.strip()
-    for step in (
-        lambda t: _TRAILING_REG.sub("", t),
-        lambda t: _LEADING_CODE.sub("", t),
-        lambda t: t.rstrip(_TRAILING_PUNCT),
-    ):
+    for step in (partial(_TRAILING_REG.sub, ""), partial(_LEADING_CODE.sub, ""), lambda t: t.rstrip(_TRAILING_PUNCT)):
         changed = step(current).strip()
         if changed and changed != current and any(ch.isalpha() for ch in changed):
             out.append(changed)
@@ -73,20 +53,15 @@ def _looks_like_label(text: str) -> bool:
     """Whether a line can be the printed label of the line below it."""
     text = _CURRENCY_TAIL.sub("", text)
     squashed = squash(text)
-    if not squashed or len(squashed) > 30:
-        return False
-    digits = sum(ch.isdigit() for ch in squashed)
-    if digits > 0.3 * len(squashed):
-        return False
-    sep = _SEPARATOR_COLON.search(text)
+    if not squashed or len(squashed) > 30 or sum(ch.isdigit() for ch in squashed) > 0.3 * len(squashed):
+        return False  # empty, too long, or mostly digits
+    sep = SEPARATOR_COLON.search(text)
     return sep is None or not text[sep.end() :].strip()
 
 
 def _clean_label(text: str | None) -> str | None:
-    if text is None:
-        return None
-    label = _CURRENCY_TAIL.sub("", text.strip(_LABEL_TRIM)).strip(_LABEL_TRIM)
-    return label or None
+    """A label without its punctuation and a currency mark after it; None when nothing is left."""
+    return None if text is None else (_CURRENCY_TAIL.sub("", text.strip(LABEL_TRIM)).strip(LABEL_TRIM) or None)
 
 
 class _Builder:
@@ -103,7 +78,7 @@ class _Builder:
         left = line.left
         while left is not None:
             other = self.by_index[left]
-            if not _CURRENCY_ONLY.match(other.text):
+            if not CURRENCY_ONLY.match(other.text):
                 # a value to the left ("25.07 | 6月11日" under "最低还款额 | 到期还款日") is no label
                 return _clean_label(other.text) if _looks_like_label(other.text) else None
             left = other.left
@@ -120,39 +95,23 @@ class _Builder:
             return label, "above" if label else None
         return None, None
 
-    def _add(
-        self,
-        text: str,
-        kind: str,
-        lines: Sequence[Line],
-        *,
-        label: str | None = None,
-        label_source: str | None = None,
-    ) -> None:
+    def _add(self, text: str, kind: str, lines: Sequence[Line], label: str | None = None) -> None:
+        """Add a candidate: ``label`` is printed before it on its line; without one, the label left of or above it."""
         text = text.strip()
         if not text:
             return
-        if label_source is None:
-            label, label_source = self._outer_label(lines[0])
+        source: str | None = "prefix"
+        if label is None:
+            label, source = self._outer_label(lines[0])
         boxes = [ln.geometry for ln in lines]
         box = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
         if len(lines) == 1 and kind not in ("line", "run"):
             box = lines[0].part_box(text)
+        page, indices, score = self.page, tuple(ln.index for ln in lines), min(ln.confidence for ln in lines)
+        x, y = (box[0] + box[2]) / 2 / page.width, (box[1] + box[3]) / 2 / page.height
+        order = (self.rank[lines[0].row], len(self.rank) - 1 - self.rank[lines[-1].row])
         self.out.append(
-            Candidate(
-                text,
-                kind,
-                self.page.number,
-                tuple(ln.index for ln in lines),
-                box,
-                min(ln.confidence for ln in lines),
-                label,
-                label_source if label is not None else None,
-                self.page.source,
-                y=((box[1] + box[3]) / 2) / self.page.height,
-                x=((box[0] + box[2]) / 2) / self.page.width,
-                order=(self.rank[lines[0].row], len(self.rank) - 1 - self.rank[lines[-1].row]),
-            )
+            Candidate(text, kind, page.number, indices, box, score, label, source, page.source, y=y, x=x, order=order)
         )
 
     # -- kinds ----------------------------------------------------------------------------
@@ -169,8 +128,8 @@ class _Builder:
         self._column_runs()
         amounts = {(c.lines, squash(c.text)): parse_number(c.text) for c in self.out if c.kind == "amount"}
         # a line or span printed as just an amount is that amount (its size ranked too)
-        values = {id(c): amounts.get((c.lines, squash(c.text))) for c in self.out}
-        larger = sorted({v for v in values.values() if v is not None}, reverse=True)
+        values = [amounts.get((c.lines, squash(c.text))) for c in self.out]
+        larger = sorted({v for v in values if v is not None}, reverse=True)
         typed: dict[int, set[tuple[str, str]]] = {}
         for c in self.out:
             if c.kind not in ("line", "span", "run"):
@@ -178,119 +137,76 @@ class _Builder:
         return [
             replace(
                 c,
-                magnitude=None if values.get(id(c)) is None else larger.index(values[id(c)]),
+                magnitude=None if value is None else larger.index(value),
                 contents=frozenset(k for i in c.lines for k, t in typed.get(i, ()) if t in c.text),
             )
-            for c in self.out
+            for c, value in zip(self.out, values, strict=True)
         ]
 
     def _spans(self, line: Line) -> None:
         """Split a line at wide gaps and label separators; the part before a separator is the label."""
-        text = line.text
-        fields = [part.strip() for part in _GAP.split(text) if part.strip()]
+        fields = [part.strip() for part in GAP.split(line.text) if part.strip()]
         previous: str | None = None
         for part in fields:
-            sep = _SEPARATOR_COLON.search(part)
+            sep = SEPARATOR_COLON.search(part)
             if sep is not None:
                 label = _clean_label(part[: sep.start()])
                 value = part[sep.end() :].strip()
-                if value and value != text.strip():
-                    self._span(value, line, label)
+                if value and value != line.text.strip():
+                    self._add(value, "span", [line], label)
                 previous = None if value else label
                 continue
             if len(fields) > 1:
-                self._span(part, line, _clean_label(previous))
+                self._add(part, "span", [line], _clean_label(previous))
             previous = part
 
     def _script_spans(self, line: Line) -> None:
         """Split a line where Chinese meets Latin letters or digits: "5432141980****0711陈明梓"."""
-        parts = [(m.start(), m.end()) for m in _SCRIPT_RUN.finditer(line.text)]
-        texts = [line.text[a:b].strip() for a, b in parts]
-        if len(parts) < 2 or any(len(t) < 2 for t in texts):
+        texts = [m.group().strip() for m in SCRIPT_RUN.finditer(line.text)]
+        if len(texts) < 2 or any(len(t) < 2 for t in texts):
             return
         for i, text in enumerate(texts):
             before = texts[i - 1] if i else " "
             label = is_cjk(before[-1]) and not is_cjk(text[0]) and _looks_like_label(before)
-            self._span(text, line, _clean_label(before) if label else None)
+            self._add(text, "span", [line], _clean_label(before) if label else None)
 
-    def _span(self, value: str, line: Line, label: str | None) -> None:
-        self._add(value, "span", [line], label=label, label_source=None if label is None else "prefix")
-
-    def _typed_label(self, line: Line, start: int, taken: list[tuple[int, int]]) -> tuple[str | None, str | None]:
-        """The text before a typed span on its own line (after the previous typed span), else outer."""
+    def _typed_label(self, line: Line, start: int, taken: list[tuple[int, int]]) -> str | None:
+        """The text before a typed span on its line (after the previous typed span), if it is a label."""
         cut = max((e for s, e in taken if e <= start), default=0)
         prefix = line.text[cut:start]
-        gap = list(_GAP.finditer(prefix))
+        gap = list(GAP.finditer(prefix))
         if gap:  # "TOTAL  Qty 3  RM 9.00": the field just before
             tail = prefix[gap[-1].end() :]
             prefix = tail if _clean_label(tail) else prefix[: gap[-1].start()]
         label = _clean_label(prefix)
-        if label is not None and _CURRENCY_ONLY.match(label) and gap:  # "TOTAL  RM 9.00": the field before "RM"
+        if label is not None and CURRENCY_ONLY.match(label) and gap:  # "TOTAL  RM 9.00": the field before "RM"
             label = _clean_label(prefix[: gap[-1].start()])
-        if label is not None and not _CURRENCY_ONLY.match(label):
-            return label, "prefix"
-        return self._outer_label(line)
+        return None if label is None or CURRENCY_ONLY.match(label) else label
 
     def _typed(self, line: Line) -> None:
+        """The typed spans of a line (:data:`~ocr_kie.candidates.kinds.TYPED`), each with its label."""
         text = to_halfwidth(line.text)
         taken: list[tuple[int, int]] = []
-
-        def emit(kind: str, start: int, end: int, at: int | None = None, before: list | None = None) -> None:
-            label, source = self._typed_label(line, start if at is None else at, taken if before is None else before)
-            self._add(line.text[start:end], kind, [line], label=label, label_source=source)
-
-        def free(start: int, end: int) -> bool:
-            return all(end <= s or start >= e for s, e in taken)
-
-        def scan(kind: str, pattern: re.Pattern[str]) -> None:
+        for kind, pattern, spans_of in TYPED:
             for m in pattern.finditer(text):
-                if free(*m.span()):
-                    emit(kind, *m.span())
+                if any(m.start() < e and m.end() > s for s, e in taken):
+                    continue
+                spans = [m.span()] if spans_of is None else spans_of(text, m)
+                if spans:
+                    label = self._typed_label(line, m.start(), taken)
+                    for start, end in spans:
+                        self._add(line.text[start:end], kind, [line], label)
                     taken.append(m.span())
-
-        scan("email", _EMAIL)
-        for m in _DATE.finditer(text):
-            if not free(*m.span()):
-                continue
-            emit("date", *m.span())
-            taken.append(m.span())
-            # a date followed by a time: "2019年01月15日 08:30开", "25/12/2018 10:00"
-            rest = text[m.end() :]
-            t = _TIME.match(text, m.end() + len(rest) - len(rest.lstrip()))
-            if t is not None and t.start() - m.end() <= 2:
-                emit("date", m.start(), t.end(), before=taken[:-1])
-        scan("time", _TIME)
-        scan("percent", _PERCENT)
-        for m in _AMOUNT_MARKED.finditer(text):
-            if not free(*m.span()):
-                continue
-            # "¥20.8元", "¥20.8", "20.8"; "RM 9.00", "9.00"
-            spans = [m.span(), *((m.span("pre"), m.span("a")) if m.group("a") is not None else (m.span("b"),))]
-            for start, end in dict.fromkeys(spans):
-                emit("amount", start, end, at=m.start())
-            taken.append(m.span())
-        for m in _PHONE.finditer(text):
-            digits = sum(ch.isdigit() for ch in m.group())
-            looks_dialled = bool(re.search(r"[-\s()+]", m.group())) or m.group()[0] == "0" or digits == 11
-            if free(*m.span()) and digits >= 7 and looks_dialled and not _AMOUNT_BARE.fullmatch(m.group()):
-                emit("phone", *m.span())
-                taken.append(m.span())
-        scan("amount", _AMOUNT_BARE)
-        scan("id", _ID)
-        scan("number", _NUMBER)
 
     def _row_runs(self) -> None:
         by_row: dict[int, list[Line]] = {}
         for line in self.page.lines:
             by_row.setdefault(line.row, []).append(line)
         for members in by_row.values():
-            if len(members) < 2:
-                continue
             members.sort(key=lambda ln: ln.geometry[0])
             for i in range(len(members)):
                 for j in range(i + 2, len(members) + 1):
-                    part = members[i:j]
-                    self._run(part)
+                    self._run(members[i:j])
 
     def _column_runs(self) -> None:
         for line in self.page.lines:
@@ -322,7 +238,4 @@ def page_candidates(documents: Sequence[Document], *, max_run_lines: int = DEFAU
         The candidates, page by page in reading order; the same text may appear as several
         candidates (a line and a span of it, with different labels).
     """
-    out: list[Candidate] = []
-    for page in read_pages(documents):
-        out.extend(_Builder(page, max_run_lines).build())
-    return out
+    return [cand for page in read_pages(documents) for cand in _Builder(page, max_run_lines).build()]

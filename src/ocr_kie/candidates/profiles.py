@@ -46,16 +46,9 @@ __all__ = [
 ]
 
 #: Feature weights of :meth:`KeyProfile.match` (they sum to 1).
-WEIGHTS: Mapping[str, float] = {
-    "label": 0.25,
-    "kind": 0.05,
-    "shape": 0.15,
-    "position": 0.1,
-    "order": 0.1,
-    "lines": 0.1,
-    "magnitude": 0.15,
-    "contents": 0.1,
-}
+WEIGHTS: Mapping[str, float] = dict(
+    label=0.25, kind=0.05, shape=0.15, position=0.1, order=0.1, lines=0.1, magnitude=0.15, contents=0.1
+)
 #: A candidate this far from an example's position (share of the page's diagonal) gets no position credit.
 POSITION_SCALE = 0.5
 #: The prior of null when the examples' printed labels are not on the page and nothing fits well.
@@ -231,14 +224,13 @@ class KeyProfile:
         shape = shape_of(cand.text)
         spans = self.lines_fit(len(cand.lines))
         for view in self.views:
+            same_place = 0.9 + 0.1 * (cand.label_source == view.label_source)
             if foreign:
                 label = 0.0
             elif view.label_source == "varies":  # the examples' neighbours differ: a label says nothing
                 label = 0.8
             elif view.label:
-                label = label_similarity(cand.label, [view.label]) * (
-                    0.9 + 0.1 * (cand.label_source == view.label_source)
-                )
+                label = label_similarity(cand.label, [view.label]) * same_place
             else:  # printed without a label in the example: a candidate without one fits best
                 label = 0.6 + 0.4 * (cand.label is None)
             near = 0 if view.order[0] <= view.order[1] else 1  # counted from the nearer end of the page
@@ -284,18 +276,15 @@ class KeyProfile:
             return default
         shown = [k for k in WEIGHTS if k not in ("label", "magnitude")]  # a text's magnitude says nothing
         rest = sum(WEIGHTS[k] for k in shown)
-        # printed under a label of its own (on its line or row) that is not the examples', or another key's
-        owned = {
-            squash(s.text)
-            for s in ranked
-            if s.features
-            and (
-                self.foreign_label(s.candidate)
-                or (s.candidate.label_source in ("prefix", "left") and s.features["label"] < 0.5)
-            )
-        }
+
+        def owned(s: ScoredCandidate) -> bool:
+            """Printed under a label of its own (on its line or row) that is not the examples', or another key's."""
+            own_label = s.candidate.label_source in ("prefix", "left") and s.features["label"] < 0.5
+            return self.foreign_label(s.candidate) or own_label
+
+        taken = {squash(s.text) for s in ranked if s.features and owned(s)}
         for s in ranked:
-            if not s.features or squash(s.text) in owned:
+            if not s.features or squash(s.text) in taken:
                 continue
             if s.candidate.kind not in _TEXT_KINDS:  # a typed value: its kind and shape say enough
                 fit = (s.features["kind"] + s.features["shape"]) / 2 + 0.1
@@ -312,15 +301,9 @@ def _views(key: str, index: int, value: str, cands: Sequence[Candidate], grounde
     target = squash(value)
 
     def view(c: Candidate, kind: str | None = None, **extra: Any) -> ValueView:
-        where = {
-            "x": round(c.x, 4),
-            "y": round(c.y, 4),
-            "order": c.order,
-            "magnitude": c.magnitude,
-            "lines": len(c.lines),
-        }
-        where["contents"] = c.contents
-        return ValueView(index, value, kind or c.kind, c.label, c.label_source, **where, shape=shape_of(value), **extra)
+        place = {"x": round(c.x, 4), "y": round(c.y, 4), "order": c.order, "magnitude": c.magnitude}
+        place.update(contents=c.contents, lines=len(c.lines), shape=shape_of(value))
+        return ValueView(index, value, kind or c.kind, c.label, c.label_source, **place, **extra)
 
     same = [c for c in cands if squash(c.text) == target]
     named = {id(c): label_similarity(c.label, [key]) for c in same}
@@ -359,8 +342,7 @@ def learn_profiles(
     """
     profiles = {key: KeyProfile(key) for key in keys}
     for index, (docs, values) in enumerate(examples):
-        extra = sorted(map(str, set(values) - set(keys)))
-        if extra:
+        if extra := sorted(map(str, set(values) - set(keys))):
             warnings.warn(f"example {index + 1} answers keys that were not asked for, ignored: {extra}", stacklevel=2)
         cands = page_candidates(docs)
         present = {k: v for k, v in values.items() if k in profiles}

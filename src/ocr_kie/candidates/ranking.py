@@ -1,9 +1,7 @@
 """Ranking: which candidates fit a key, best first, with a prior score before any model reads them.
 
-:func:`key_candidates` narrows a page's candidates to the key's type, the schema's ``pattern`` and
-``enum`` and the kinds its examples' values were found as, and ranks them by the key's profile
-(:mod:`ocr_kie.candidates.profiles`), the label's similarity to the key (:func:`label_similarity`),
-type fit and OCR score.
+:func:`key_candidates` narrows and ranks a page's candidates (its docstring gives the weights);
+:func:`label_similarity` says how alike a printed label and a key's names are.
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
 
-from ocr_kie.candidates.kinds import _FIT, _LABEL_TRIM, _LABELLED_VALUE, key_type
+from ocr_kie.candidates.kinds import FIT, LABEL_TRIM, LABELLED_VALUE, key_type
 from ocr_kie.candidates.types import Candidate, KeyType, ScoredCandidate
 from ocr_kie.normalize import is_cjk, squash, to_halfwidth
 
@@ -28,7 +26,7 @@ __all__ = ["key_candidates", "label_similarity"]
 
 def _name_similarity(a: str, b: str) -> float:
     """How alike a label and a key name are, in [0, 1] (containment counts: 还款日 in 到期还款日)."""
-    a, b = squash(a).strip(_LABEL_TRIM), squash(b).strip(_LABEL_TRIM)
+    a, b = squash(a).strip(LABEL_TRIM), squash(b).strip(LABEL_TRIM)
     if not a or not b:
         return 0.0
     ratio = fuzz.ratio(a, b) / 100
@@ -59,19 +57,16 @@ def _enum_candidates(candidates: Sequence[Candidate], values: Sequence[Any]) -> 
     wanted = {squash(str(v)): str(v) for v in values if v is not None}
     out: list[Candidate] = []
     for cand in candidates:
-        sq = squash(cand.text)
-        if sq in wanted:
+        if squash(cand.text) in wanted:
             out.append(cand)
-            continue
-        if cand.kind != "line":
-            continue
-        folded = to_halfwidth(cand.text).casefold()
-        for value in wanted.values():
-            # whole words only: the enum value 12 is not in "¥12.00", "PAID" is not in "UNPAID"
-            needle = re.escape(to_halfwidth(value).casefold())
-            m = re.search(rf"(?<![0-9a-z.,]){needle}(?![0-9a-z]|[.,]\d)", folded)
-            if m is not None:
-                out.append(replace(cand, text=cand.text[m.start() : m.end()], kind="span"))
+        elif cand.kind == "line":
+            folded = to_halfwidth(cand.text).casefold()
+            for value in wanted.values():
+                # whole words only: the enum value 12 is not in "¥12.00", "PAID" is not in "UNPAID"
+                needle = re.escape(to_halfwidth(value).casefold())
+                m = re.search(rf"(?<![0-9a-z.,]){needle}(?![0-9a-z]|[.,]\d)", folded)
+                if m is not None:
+                    out.append(replace(cand, text=cand.text[m.start() : m.end()], kind="span"))
     return out
 
 
@@ -118,7 +113,7 @@ def key_candidates(
     prop = prop or {}
     kind = key_type(key, prop)
     names = [n for n in (key, str(prop.get("title") or "")) if n]
-    fit = dict(_FIT[kind])
+    fit = dict(FIT[kind])
     pool: list[Candidate] = list(candidates)
     profile = profile if profile is not None and profile.kinds else None
     if profile is not None:
@@ -141,7 +136,7 @@ def key_candidates(
     for cand in typed:
         label_sim = by_label[cand.label]
         type_fit = fit.get(cand.kind, 0.0)
-        if cand.kind in ("line", "run") and kind is not KeyType.ADDRESS and _LABELLED_VALUE.search(cand.text):
+        if cand.kind in ("line", "run") and kind is not KeyType.ADDRESS and LABELLED_VALUE.search(cand.text):
             type_fit *= 0.5  # "收款单位：物美超市": the value alone is a span
         reasons = [f"label~key {label_sim:.2f}", f"type={cand.kind} {type_fit:.1f}"]
         example, features, match = None, {}, None
