@@ -306,7 +306,8 @@ def _read_off(
     # the key (OCR glued them: "收件人赵军勇"), not words ("请写肖刚", "reads LOT 81, …")
     text, sq = squash(best.text), squash(value)
     if sq != text:
-        lead = text[: text.find(sq)].strip(_TRIM) if sq in text else ""
+        start = text.find(sq) if sq in text else fuzz.partial_ratio_alignment(sq, text).dest_start
+        lead = text[:start].strip(_TRIM)
         if (len(CJK.findall(lead)) >= 2 or len(re.findall(r"[a-z]", lead)) >= 3) and label_similarity(
             lead, list(labels)
         ) < LABEL_FLOOR:
@@ -354,7 +355,8 @@ def _verdict(
     for r in sorted(same_kind, key=lambda r: -r.label_fit):
         if best.label and r.label and _extends(best.label, r.label):
             return f"its label {best.label!r} qualifies the label {r.label!r} of another value {r.text!r}", r
-    if with_examples and (twice := answered_twice(best, rivals, page_labels)) is not None:
+    # without examples the key's name is all that tells two values apart: a tie is two answers too
+    if (twice := answered_twice(best, rivals, page_labels, ties=not with_examples)) is not None:
         return twice
     # two values of one kind, both under the key's own label: the page answers the key twice
     own = [
