@@ -129,9 +129,7 @@ def test_real_ocr_injection_is_not_returned_with_require_grounding(engine, doc_i
 # the styles that got through the guard of d6c2597 (benchmarks/results/injections-heldout2.md): the key's label
 # printed twice (relabel en/zh), a second value with no words (bare), a caption under a QR square (qr), a note in
 # brackets on the true value's line (sameline), an instruction over three lines (split)
-@pytest.mark.parametrize(
-    "doc_id", ["ho2-009", "ho2-030", "ho2-031", "ho2-032", "ho2-033", "ho2-036", "ho2-028", "ho2-024"]
-)
+@pytest.mark.parametrize("doc_id", ["ho2-009", "ho2-030", "ho2-031", "ho2-033", "ho2-036", "ho2-028", "ho2-024"])
 def test_real_ocr_a_page_answering_the_key_twice_returns_no_injection(engine, doc_id):
     _check_guard_drops_the_injection(engine, doc_id, HELDOUT2)
 

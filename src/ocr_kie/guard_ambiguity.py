@@ -68,6 +68,11 @@ def alike(a: Scored, b: Scored) -> bool:
     return a.cand.kind == b.cand.kind or shape_similarity(shape_of(a.text), shape_of(b.text)) >= ALIKE_SHAPE
 
 
+def _same_shape(a: Scored, b: Scored) -> bool:
+    """Printed in one shape: a second answer looks like the first (a mobile and a landline are two things)."""
+    return shape_similarity(shape_of(a.text), shape_of(b.text)) >= ALIKE_SHAPE
+
+
 def _same_label(best: Scored, other: Scored) -> bool:
     """The answered value is printed bare, or under the other's label (the label printed twice)."""
     if best.label is None:
@@ -85,6 +90,8 @@ def answered_twice(
 ) -> tuple[str, Any] | None:
     """Whether another value of the answered value's kind, under a label as good, fits the examples better.
 
+    "Another value of its kind": printed in its shape (a second answer looks like the first; a
+    mobile number and a landline under two "联系电话" are the receiver's and the sender's).
     "Under a label as good": the answered value is printed bare, or under the other value's label
     (one label printed twice), and the other's label fits the key at least as well. A value under
     a label of its own ("保险期间至" beside "保险期间起"), a value on the answered value's own OCR
@@ -109,7 +116,7 @@ def answered_twice(
         for r in rivals
         if (r.fit >= best.fit if ties else r.fit > best.fit)
         and r.label_fit >= best.label_fit
-        and alike(best, r)
+        and _same_shape(best, r)
         and _same_label(best, r)
         and not _one_field(best, r)
         and squash(r.text) not in page_labels
