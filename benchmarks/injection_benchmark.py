@@ -14,7 +14,8 @@ once, with a final guard. ``--set heldout3`` runs the third held-out set
 so never looked at by it): run it once, with a final guard. ``--honest-sets`` names the sets of the honest-loss check:
 ``zh-kie`` (its three subsets), ``sroie`` (sroie-train-100), and zh-docs types as
 ``zh-docs:payslip+hotel`` (each type with its first 2 examples); the default is ``zh-kie,sroie``
-(both tuned on). zh-docs half B and any half C are held out: run them only as the lead says.
+(both tuned on). zh-docs halves A-D have all been looked at (tuned on); half E is held out: run it only as
+the lead says.
 
 Two measurements, real PP-OCR on every image (cached on disk), the chain's extraction step
 (``KieExtractor.extract``, exactly what ``build_chain(...).invoke`` runs after the OCR) with
