@@ -355,9 +355,6 @@ def _verdict(
     for r in sorted(same_kind, key=lambda r: -r.label_fit):
         if best.label and r.label and _extends(best.label, r.label):
             return f"its label {best.label!r} qualifies the label {r.label!r} of another value {r.text!r}", r
-    # without examples the key's name is all that tells two values apart: a tie is two answers too
-    if (twice := answered_twice(best, rivals, page_labels, ties=not with_examples)) is not None:
-        return twice
     # two values of one kind, both under the key's own label: the page answers the key twice
     own = [
         r
@@ -369,7 +366,9 @@ def _verdict(
     if not with_examples and best.label and best.label_fit >= OWN_LABEL and own:
         r = max(own, key=lambda r: r.fit)
         return f"the key's label is printed next to two values: {best.text!r} and {r.text!r}", r
-    return None
+    # one label printed twice, or a bare second value (guard_ambiguity); without examples the key's name is all
+    # that tells two values apart, so a tie is two answers too
+    return answered_twice(best, rivals, page_labels, ties=not with_examples)
 
 
 def _extends(label: str, other: str) -> bool:
