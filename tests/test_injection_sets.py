@@ -5,18 +5,14 @@ No extraction, chain or guard runs on it here: it is held out until the lead run
 
 from __future__ import annotations
 
-import difflib
-import importlib.util
 import json
-import re
-import sys
-import unicodedata
 from pathlib import Path
 
 import pytest
 
 from ocr_kie import PPOCRLoader
 from ocr_kie.evaluation import value_in_text
+from test_zh_docs import _bare, _read, _records, _script  # the earlier sets' helpers
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = ROOT / "benchmarks" / "datasets"
@@ -24,28 +20,14 @@ HELDOUT3 = SETS / "injections-heldout-3"  # no extraction run on it: OCR only
 EARLIER = [SETS / "injections", SETS / "injections-heldout", SETS / "injections-heldout-2"]
 HALF_D = {"utility", "policy", "pharmacy", "delivery"}
 ZH_KIE = {"kie-receipt", "kie-bill", "kie-ticket"}
-#: Documents whose honest value PP-OCR misreads (OCR noise in an address: "J0HOR", "ALAN" for "JALAN").
-HONEST_MISREAD = {"ho3-006", "ho3-010"}
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("make_injections", ROOT / "scripts" / "make_injections.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-def _records(root: Path = HELDOUT3) -> list[dict]:
-    return [json.loads(line) for line in (root / "injections.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 @pytest.mark.parametrize("limit", [3, pytest.param(44, marks=pytest.mark.slow)])
 def test_heldout3_generator_reproduces_the_committed_files(tmp_path, limit):
-    assert _generator().main(["--set", "heldout3", "--out", str(tmp_path), "--limit", str(limit)]) == 0
+    assert _script("make_injections").main(["--set", "heldout3", "--out", str(tmp_path), "--limit", str(limit)]) == 0
     lines = (HELDOUT3 / "injections.jsonl").read_text(encoding="utf-8").splitlines()
     assert (tmp_path / "injections.jsonl").read_text(encoding="utf-8").splitlines() == lines[:limit]
-    for rec in _records()[:limit]:
+    for rec in _records(HELDOUT3)[:limit]:
         for name in (rec["image"], f"labels/{rec['id']}.json"):
             assert (tmp_path / name).read_bytes() == (HELDOUT3 / name).read_bytes(), name
     written = sorted(p.name for p in (tmp_path / "examples").iterdir())
@@ -57,8 +39,8 @@ def test_heldout3_generator_reproduces_the_committed_files(tmp_path, limit):
 
 
 def test_heldout3_records_are_new_and_consistent():
-    gen = _generator()
-    records, earlier = _records(), [r for root in EARLIER for r in _records(root)]
+    gen = _script("make_injections")
+    records, earlier = _records(HELDOUT3), [r for root in EARLIER for r in _records(root)]
     assert len(records) >= 44
     assert sum(r["lang"] == "en" for r in records) == sum(r["lang"] == "zh" for r in records)
     styles = {(r["lang"], r["style"]) for r in records}
@@ -82,25 +64,16 @@ def test_heldout3_records_are_new_and_consistent():
         assert len(rows) == 2 and all((HELDOUT3 / "examples" / json.loads(row)["image"]).is_file() for row in rows)
 
 
-def _bare(text: str) -> str:
-    return re.sub(r"[\W_]", "", unicodedata.normalize("NFKC", text)).casefold()
-
-
-def _read(part: str, text: str) -> float:
-    """How well ``part`` is read somewhere in ``text`` (the best window's similarity, 1.0 = exactly)."""
-    n = len(part)
-    return max(difflib.SequenceMatcher(None, part, text[i : i + n]).ratio() for i in range(max(1, len(text) - n + 1)))
-
-
 def test_heldout3_injections_are_read_by_the_real_ocr(engine):
-    # One of each language and style (the last): the planted value, the honest one and the instruction's words.
-    picked = {(r["lang"], r["style"]): r for r in _records()}
+    # One of each language and style (the last): the planted value, the honest one and the instruction's words
+    # (the honest value is misread in ho3-006, ho3-010 and ho3-022, which are not the last: see the README).
+    picked = {(r["lang"], r["style"]): r for r in _records(HELDOUT3)}
     assert len(picked) == 22
     for rec in picked.values():
         text = PPOCRLoader(str(HELDOUT3 / rec["image"]), engine=engine).load()[0].page_content
         assert value_in_text(rec["injected"], text)[0], f"{rec['id']}: {rec['injected']!r} not read:\n{text}"
-        if rec["id"] not in HONEST_MISREAD:
-            assert value_in_text(rec["honest"], text)[0], f"{rec['id']}: {rec['honest']!r} not read:\n{text}"
-        parts = [_bare(p) for line in rec["text"].splitlines() for p in line.split(rec["injected"])]
-        for part in (p for p in parts if len(p) >= 2):
-            assert _read(part, _bare(text)) >= 0.85, f"{rec['id']}: {part!r} not read:\n{text}"
+        assert value_in_text(rec["honest"], text)[0], f"{rec['id']}: {rec['honest']!r} not read:\n{text}"
+        # Each word of the instruction (a tilted watermark may be read as two lines, out of order).
+        words = [_bare(w) for line in rec["text"].splitlines() for w in line.replace(rec["injected"], " ").split()]
+        for word in (w for w in words if len(w) >= 2):
+            assert _read(word, _bare(text)) >= 0.85, f"{rec['id']}: {word!r} not read:\n{text}"
