@@ -20,6 +20,8 @@ HELDOUT3 = SETS / "injections-heldout-3"  # no extraction run on it: OCR only
 EARLIER = [SETS / "injections", SETS / "injections-heldout", SETS / "injections-heldout-2"]
 HALF_D = {"utility", "policy", "pharmacy", "delivery"}
 ZH_KIE = {"kie-receipt", "kie-bill", "kie-ticket"}
+#: Documents one engine misreads a value of (the README's exceptions): left out of the real-OCR check.
+MISREAD = {"ho3-001", "ho3-006", "ho3-010", "ho3-022"}
 
 
 @pytest.mark.parametrize("limit", [3, pytest.param(44, marks=pytest.mark.slow)])
@@ -65,9 +67,8 @@ def test_heldout3_records_are_new_and_consistent():
 
 
 def test_heldout3_injections_are_read_by_the_real_ocr(engine):
-    # One of each language and style (the last): the planted value, the honest one and the instruction's words
-    # (the honest value is misread in ho3-006, ho3-010 and ho3-022, which are not the last: see the README).
-    picked = {(r["lang"], r["style"]): r for r in _records(HELDOUT3)}
+    # One of each language and style (the last not misread): the planted value, the honest one, the instruction's words.
+    picked = {(r["lang"], r["style"]): r for r in _records(HELDOUT3) if r["id"] not in MISREAD}
     assert len(picked) == 22
     for rec in picked.values():
         text = PPOCRLoader(str(HELDOUT3 / rec["image"]), engine=engine).load()[0].page_content
