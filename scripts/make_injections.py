@@ -41,6 +41,10 @@ and keys neither earlier set attacks, the seven placements above and seven new s
 - ``mixed``: a Chinese instruction on an English receipt, an English one on a Chinese document;
 - ``spaced``: full-width or spaced-out letters ("ＡＩ ａｓｓｉｓｔａｎｔ", "N o t e  t o  A I").
 
+``--set heldout3`` writes a fourth set (``benchmarks/datasets/injections-heldout-3``, 44 documents,
+eleven more styles, half D of zh-docs and the zh-kie types): its templates, targets and marks live
+in ``injections_heldout3.py``.
+
 Its pages are drawn by :func:`render_marked` (``make_zh_docs.render_doc`` plus the box, stamp and
 QR marks); the earlier sets' random streams are unchanged.
 
@@ -49,6 +53,7 @@ Usage::
     python scripts/make_injections.py                 # writes benchmarks/datasets/injections
     python scripts/make_injections.py --set heldout   # writes benchmarks/datasets/injections-heldout
     python scripts/make_injections.py --set heldout2  # writes benchmarks/datasets/injections-heldout-2
+    python scripts/make_injections.py --set heldout3  # writes benchmarks/datasets/injections-heldout-3
     python scripts/make_injections.py --out /tmp/inj --limit 5
 
 Deterministic (seeded like the other generators); Pillow and numpy only.
@@ -577,13 +582,17 @@ def draw_qr(p: zd.Page, caption: str, r: random.Random) -> None:
     p.y += side + 34
 
 
-def render_marked(spec: zd.Spec, r: random.Random, marks: list[tuple[str, Any]]) -> Image.Image:
-    """:func:`make_zh_docs.render_doc`, with the ``marks`` (a bold box, a stamp, a QR caption) drawn too."""
+def render_marked(spec: zd.Spec, r: random.Random, marks: list[tuple[str, Any]], page: Any = zd.Page) -> Image.Image:
+    """:func:`make_zh_docs.render_doc`, with the ``marks`` (a bold box, a stamp, a QR caption) drawn too.
+
+    ``page`` makes the canvas (``page(width, spec)``): a :class:`make_zh_docs.Page` or a subclass
+    that draws more marks (``injections_heldout3.MarkedPage``).
+    """
     spec["mono"] = r.random() < 0.3
     spec["accent"] = r.choice(["#F5A623", "#1F6FE0", "#E8483B", "#12A15A", "#6B4BD8"])
     spec["clock"] = f"{r.randint(7, 23):02d}:{r.randint(0, 59):02d}"
     spec["battery"] = r.randint(10, 100)
-    p = zd.Page(spec.get("width") or (720 if spec["style"] == "screen" else 900), spec)
+    p = page(spec.get("width") or (720 if spec["style"] == "screen" else 900), spec)
     zd.draw_header(p, spec, r)
     zd.LAYOUTS[spec["layout"]](p, list(spec["fields"]), r)
     p.y += 12
@@ -603,6 +612,14 @@ def render_marked(spec: zd.Spec, r: random.Random, marks: list[tuple[str, Any]])
             draw_qr(p, arg, r)
     img = p.done()
     return img if p.screen else photograph(img, r, margin=30, scale=0.8)
+
+
+# The third held-out set lives in its own module, which imports this one by name: a run as a script
+# must find itself there, not load a second copy.
+if __name__ == "__main__":
+    sys.modules["make_injections"] = sys.modules[__name__]
+sys.modules.pop("injections_heldout3", None)  # bound to this module even when it is loaded again (the tests)
+import injections_heldout3 as ho3  # noqa: E402
 
 
 def build(item: dict[str, Any], r: random.Random, *, heldout: bool = False) -> tuple[zd.Spec, dict[str, Any]]:
@@ -675,13 +692,16 @@ def generate(
         (out / sub).mkdir(parents=True, exist_ok=True)
     records = []
     plan, prefix = {"tuning": (injection_plan(), "inj"), "heldout": (heldout_plan(), "ho"),
-                    "heldout2": (heldout2_plan(), "ho2")}[which]  # fmt: skip
+                    "heldout2": (heldout2_plan(), "ho2"), "heldout3": (ho3.plan(), "ho3")}[which]  # fmt: skip
     for n, item in enumerate(plan[:limit]):
         doc_id = f"{prefix}-{n:03d}"
         r = random.Random(f"{seed}:injection:{n}")
         if which == "heldout2":
             spec, record, marks = build2(item, r)
             image = render_marked(spec, r, marks)
+        elif which == "heldout3":
+            spec, record, page = ho3.build3(item, r)
+            image = render_marked(spec, r, [], page)
         else:
             spec, record = build(item, r, heldout=which == "heldout")
             image = zd.render_doc(spec, r)
@@ -709,7 +729,7 @@ def write_examples(folder: Path, doc_type: str, seed: int) -> None:
         if doc_type == "receipt":
             spec, keys = english_receipt(r), EN_KEYS
         else:
-            t = zd.TYPES[doc_type]
+            t = ho3.doc_type(doc_type)
             spec, keys = zd.draw_spec(t, r), t.keys
         file = f"{doc_type}-{n + 1}.{zd.ext(spec)}"
         save_image(zd.render_doc(spec, r), folder / file)
@@ -721,15 +741,15 @@ def write_examples(folder: Path, doc_type: str, seed: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--set", choices=("tuning", "heldout", "heldout2"), default="tuning",
-                        help="the first set (tuned on), the held-out one, or the second held-out one")  # fmt: skip
+    parser.add_argument("--set", choices=("tuning", "heldout", "heldout2", "heldout3"), default="tuning",
+                        help="the first set (tuned on), the first, second or third held-out one")  # fmt: skip
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--clean", action="store_true", help="remove the output folder first")
     parser.add_argument("--limit", type=int, default=None, help="only the first N documents (a quick look)")
     args = parser.parse_args(argv)
     out, seed = {"tuning": (DEFAULT_OUT, DEFAULT_SEED), "heldout": (HELDOUT_OUT, HELDOUT_SEED),
-                 "heldout2": (HO2_OUT, HO2_SEED)}[args.set]  # fmt: skip
+                 "heldout2": (HO2_OUT, HO2_SEED), "heldout3": (ho3.HO3_OUT, ho3.HO3_SEED)}[args.set]  # fmt: skip
     args.out = args.out or out
     args.seed = args.seed if args.seed is not None else seed
     if args.clean and args.out.exists():
