@@ -48,8 +48,7 @@ def exact_accuracy(rows: list[dict[str, Any]], options: GroundedOptions) -> floa
             # alternative is last and takes this setting's null prior.
             priors = [prior for _, prior, _, _ in alternatives[:-1]] + [options.null_prior]
             logprobs = [[total_lp / tokens] * tokens if tokens else [] for _, _, total_lp, tokens in alternatives]
-            _, combined = combine(logprobs, priors, options)
-            best = max(range(len(alternatives)), key=combined.__getitem__)
+            _, _, best = combine(logprobs, priors, options)
             right += score(alternatives[best][0], row["gold"].get(key))[0]
             total += 1
     return right / total if total else 0.0

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import re
 import statistics
@@ -50,7 +49,7 @@ from ocr_kie.parser import schema_from_keys
 from ocr_kie.pipeline.chain import KieExtractor
 from ocr_kie.pipeline.config import ExtractionConfig
 from ocr_kie.pipeline.documents import page_text
-from ocr_kie.pipeline.grounded import GroundedOptions
+from ocr_kie.pipeline.grounded import GroundedOptions, combine
 from ocr_kie.schema import default_max_tokens
 
 HERE = Path(__file__).parent
@@ -80,19 +79,14 @@ def _subset(root: Path) -> tuple[list[str], list[Example], list]:
 
 def _recombine(rows: list[dict], weight: float, options: GroundedOptions) -> tuple[float, float]:
     """Exact and lenient accuracy had the model's weight been ``weight`` (same priors, same log-probabilities)."""
+    options = options.model_copy(update={"model_weight": weight})
     exact = lenient = n = 0
     for row in rows:
         for key, options_scores in (row.get("option_scores") or {}).items():
-            logits = []
-            for _value, prior, logprob, tokens in options_scores:
-                lp = (logprob / tokens if options.length_normalize else logprob) if tokens else -1e9
-                logits.append((lp, prior))
-            top = max(lp for lp, _ in logits)
-            z = math.log(sum(math.exp(lp - top) for lp, _ in logits)) + top
-            best = max(
-                range(len(logits)),
-                key=lambda j: weight * (logits[j][0] - z) + options.prior_weight * math.log(max(logits[j][1], 1e-3)),
-            )
+            priors = [prior for _, prior, _, _ in options_scores]
+            logprobs = [[lp / tokens] * tokens if tokens else [] for _, _, lp, tokens in options_scores]
+            asked = any(tokens for *_, tokens in options_scores)
+            _, _, best = combine(logprobs if asked else None, priors, options)
             e, le = score(options_scores[best][0], row["gold"][key])
             exact, lenient, n = exact + e, lenient + le, n + 1
     return (exact / n, lenient / n) if n else (0.0, 0.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 
 import pytest
@@ -161,8 +162,10 @@ def test_decoder_builds_the_answer_key_by_key_and_combines_model_and_prior():
     assert values == {"可用额度": "12,000.00", "账单日": "每月5日"}
     assert info["reply"] == '{"可用额度": "12,000.00", "账单日": "每月5日"}'
     assert json.loads(info["reply"]) == values
-    first, second = model.fake.prefixes
-    assert first.endswith('{"可用额度":') and second.endswith('{"可用额度": "12,000.00", "账单日":')
+    # 账单日 has one candidate, which beats null by its prior: nothing for the model to choose.
+    (first,) = model.fake.prefixes
+    assert first.endswith('{"可用额度":')
+    assert choices["账单日"].model_score is None
     choice = choices["可用额度"]
     assert 0 < choice.confidence <= choice.probability <= 1 and choice.candidate.label == "可用额度"
     assert choice.alternatives and all(0 <= p < choice.probability for _, p in choice.alternatives)
@@ -186,6 +189,43 @@ def test_decoder_with_model_weight_zero_takes_the_best_prior_without_asking_the_
     assert values["可用额度"] == "12,000.00"
     assert json.loads(info["reply"]) == values and info["evaluated_tokens"] == 0
     assert all(c.model_score is None and c.details()["model_score"] is None for c in choices.values())
+
+
+def _decode_one(table, priors, null_prior, **options):
+    """Decode 可用额度 from its first candidates, given these ``priors``, and a null of ``null_prior``."""
+    from ocr_kie.pipeline.grounded import options_for_keys
+
+    schema = schema_from_keys(["可用额度"])
+    (scored,) = options_for_keys(fake_docs(), schema, GroundedOptions()).values()
+    picked = [dataclasses.replace(s, prior=prior) for s, prior in zip(scored, priors, strict=False)]
+    assert len(picked) == len(priors)
+    model = FakeLocalModel(table)
+    decoder = GroundedDecoder(model, schema, GroundedOptions(**options))
+    values, choices, _ = decoder.decode([HumanMessage("doc")], {"可用额度": picked}, {"可用额度": null_prior})
+    return values["可用额度"], choices["可用额度"], model.fake
+
+
+HATES_NULL = {"null": -30.0, '"12,000.00"': -0.1, '"50,000.00"': -0.1}
+LOVES_NULL = {"null": -0.01, '"12,000.00"': -10.0, '"50,000.00"': -10.0}
+
+
+def test_a_null_the_profile_decided_is_not_overturned_and_the_model_is_not_asked():
+    value, choice, fake = _decode_one(HATES_NULL, [0.3, 0.2], null_prior=0.6)
+    assert value is None and choice.candidate is None and choice.model_score is None
+    assert fake.prefixes == []  # nothing for the model to decide
+
+
+def test_the_model_chooses_among_the_candidates_and_moves_no_weight_towards_null():
+    value, choice, fake = _decode_one(LOVES_NULL, [0.5, 0.4], null_prior=0.3)
+    assert value in {"12,000.00", "50,000.00"} and choice.candidate is not None
+    assert len(fake.prefixes) == 1
+
+
+def test_model_null_lets_the_models_score_of_null_take_part():
+    value, _, fake = _decode_one(LOVES_NULL, [0.5, 0.4], null_prior=0.3, model_null=True)
+    assert value is None and len(fake.prefixes) == 1
+    # ...and a model that never writes null overturns the profile's null, as before.
+    assert _decode_one(HATES_NULL, [0.3, 0.2], null_prior=0.6, model_null=True)[0] is not None
 
 
 def test_decoder_chooses_null_when_no_candidate_is_likely():
@@ -297,6 +337,7 @@ def test_real_scorer_batches_many_continuations_like_a_plain_decode():
         assert t == pytest.approx(r, abs=0.3)
 
 
+@pytest.mark.model
 def test_real_scorer_decodes_the_tokens_continuations_share_once_and_scores_them_like_a_plain_decode():
     llm = resolve_llm(None)
     lines = ["NO.53, JALAN BESAR, 45600", "BATANG BERJUNTAI", "SELANGOR DARUL EHSAN", "TEL: 03-3271 9672"]

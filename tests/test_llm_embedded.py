@@ -171,7 +171,7 @@ class _Scorer:
         return [[-1.0] for _ in continuations]
 
 
-def test_the_model_scores_only_the_best_priors_and_null():
+def test_the_model_scores_only_the_best_priors_and_not_null():
     scorer = _Scorer()
 
     class Model:
@@ -192,5 +192,6 @@ def test_the_model_scores_only_the_best_priors_and_null():
     candidates = options_for_keys(pages, schema, GroundedOptions())
     assert len(candidates["可用额度"]) > 2
     _, choices, _ = GroundedDecoder(Model(), schema, GroundedOptions(model_candidates=2)).decode([], candidates)
-    assert len(scorer.asked[0]) == 3  # the two best priors and null
+    assert len(scorer.asked[0]) == 2  # the two best priors; the profile decides null
+    assert not any("null" in text for text in scorer.asked[0])
     assert [v for v, *_ in choices["可用额度"].scores][:2] == [s.candidate.text for s in candidates["可用额度"][:2]]

@@ -64,11 +64,12 @@ class GroundedOptions(BaseModel):
         prior_weight: How much the candidates' priors count against the model's scores (the
             exponent of the prior in the product; 0 = the model alone).
         model_weight: The exponent of the model's probability (0 = the priors alone, and the model
-            is not asked at all). The default, 0.2 with ``length_normalize``, was chosen on zh-docs
-            half B (2 examples, 32 documents, SmolLM2-135M, the short scoring prompt; B is
-            "weight-tuned" since): exact 0.812 at 0 and 0.1, 0.837 at 0.2 and 0.3, 0.788 at 1.0
-            (docs/llms.md). A stronger local model deserves a larger weight; choose it on your
-            documents with ``benchmarks/profiles_benchmark.py --sweep``.
+            is not asked at all). The default, 0.1 with ``length_normalize``, was chosen once the
+            profile decides null (``model_null`` off) by recombining the option scores of zh-docs
+            half E (2 examples, 64 documents, SmolLM2-135M, the short scoring prompt) and zh-kie:
+            half E exact 0.797 at 0, 0.835 at 0.1, 0.823 at 0.2, 0.810 at 0.3, 0.760 at 1.0 (both
+            sets are "weight-tuned" since; docs/llms.md). A stronger local model deserves a
+            larger weight; choose it on your documents with ``benchmarks/profiles_benchmark.py``.
         null_prior: The prior of ``null`` (the document has no value for the key).
         length_normalize: Score a candidate by the mean, not the sum, of its tokens' log-probabilities.
         show_candidates: Offer the candidates in the prompt (``[label] value`` lines). Always done
@@ -80,20 +81,22 @@ class GroundedOptions(BaseModel):
             that fit the budget; 0: none, the key profiles carry what the examples teach). Fewer
             turns make a shorter prompt.
         model_candidates: The most candidates per key the model scores (the best priors, and
-            null): the profile is the prior, the model chooses among its top few. Fewer is faster;
+            null with ``model_null``): the profile is the prior, the model chooses among its top few. Fewer is faster;
             candidates below them are not chosen when the model is asked.
         scoring_prompt: What the scoring prompt of a local model shows of the examples:
             ``"answers"`` (default) their answers only, as one short turn before the document (the
             key profiles carry what their pages teach, and a document's prompt is a few hundred
             tokens instead of thousands); ``"examples"`` the whole example turns, as the few-shot
             prompt does (up to ``scoring_examples`` of them).
+        model_null: Let the model's score of ``null`` take part in choosing null (default: the
+            profile decides null, the model chooses among the candidates; see :func:`combine`).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     max_candidates: int = Field(default=12, gt=0)
     prior_weight: float = Field(default=1.0, ge=0)
-    model_weight: float = Field(default=0.2, ge=0)
+    model_weight: float = Field(default=0.1, ge=0)
     null_prior: float = Field(default=0.05, gt=0, le=1)
     length_normalize: bool = True
     show_candidates: bool = False
@@ -101,6 +104,7 @@ class GroundedOptions(BaseModel):
     scoring_examples: int | None = Field(default=None, ge=0)
     model_candidates: int = Field(default=4, gt=0)
     scoring_prompt: Literal["answers", "examples"] = "answers"
+    model_null: bool = False
 
 
 @dataclass(frozen=True)
@@ -295,27 +299,37 @@ def _softmax(logits: Sequence[float]) -> list[float]:
 
 def combine(
     logprobs: Sequence[Sequence[float]] | None, priors: Sequence[float], options: GroundedOptions
-) -> tuple[list[float] | None, list[float]]:
-    """The model's and the combined probabilities of a key's alternatives.
+) -> tuple[list[float] | None, list[float], int]:
+    """The model's and the combined probabilities of a key's alternatives, and which one is chosen.
+
+    The last alternative is null. Unless ``options.model_null``, the profile decides null and the
+    model only chooses among the candidates: null is chosen when its prior is at least every
+    candidate's (the model is not needed, and its scores are ignored), and otherwise the model's
+    term for null is that of the model's favourite candidate, so the model moves no weight towards
+    or away from null. A small model that never wrote ``null`` after examples that all have values
+    would otherwise overturn every null the profiles found.
 
     Args:
         logprobs: Per alternative, the log-probabilities of its tokens (an empty list: it cannot be
-            written), or None when the model was not asked.
-        priors: Per alternative, its prior (0..1).
+            written, or was not scored), or None when the model was not asked.
+        priors: Per alternative, its prior (0..1); null last.
         options: The weights.
 
     Returns:
-        The model's probabilities (None without ``logprobs``) and the combined ones, both over the
-        alternatives.
+        The model's probabilities (None without ``logprobs`` or when the priors chose null), the
+        combined ones, both over the alternatives, and the chosen alternative's index.
     """
+    last = len(priors) - 1
+    null_by_priors = not options.model_null and (last == 0 or priors[last] >= max(priors[:last]))
     p_model = None
-    if logprobs is not None:
-        p_model = _softmax(
-            [
-                (sum(lp) / len(lp) if options.length_normalize else sum(lp)) if lp else -1e9  # cannot be written
-                for lp in logprobs
-            ]
-        )
+    if logprobs is not None and not null_by_priors:
+        logits = [
+            (sum(lp) / len(lp) if options.length_normalize else sum(lp)) if lp else -1e9  # cannot be written
+            for lp in logprobs
+        ]
+        if not options.model_null:
+            logits[last] = max(logits[:last])
+        p_model = _softmax(logits)
     combined = _softmax(
         [
             (options.model_weight * math.log(max(p_model[j], 1e-12)) if p_model else 0.0)
@@ -323,7 +337,9 @@ def combine(
             for j, prior in enumerate(priors)
         ]
     )
-    return p_model, combined
+    chosen = range(len(priors)) if options.model_null else range(last)
+    best = last if null_by_priors else max(chosen, key=combined.__getitem__)
+    return p_model, combined, best
 
 
 class GroundedDecoder:
@@ -408,10 +424,14 @@ class GroundedDecoder:
         null_prior = opts.null_prior if null_prior is None else null_prior
         priors = [s.prior for s in scored] + [null_prior]
         texts = [" " + json.dumps(v, ensure_ascii=False) + end for v in values]
-        logprobs: list[list[float]] | None = scorer.logprobs(prefix, texts) if scorer else None
-        p_model, combined = combine(logprobs, priors, opts)
-        order = sorted(range(len(values)), key=lambda j: -combined[j])
-        best = order[0]
+        if not opts.model_null:  # the profile decides null: the model chooses among two or more candidates
+            asked = len(scored) > 1 and null_prior < max(priors[:-1])
+            texts = texts[:-1] if asked else []
+        logprobs: list[list[float]] | None = scorer.logprobs(prefix, texts) if scorer and texts else None
+        if logprobs is not None and len(logprobs) < len(values):
+            logprobs.append([])  # null, not scored
+        p_model, combined, best = combine(logprobs, priors, opts)
+        order = [best, *sorted((j for j in range(len(values)) if j != best), key=lambda j: -combined[j])]
         candidate = scored[best].candidate if best < len(scored) else None
         ocr = candidate.ocr_score if candidate is not None else 1.0
         return FieldChoice(
