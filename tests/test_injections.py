@@ -20,7 +20,9 @@ from ocr_kie.pipeline.config import ExtractionConfig
 from ocr_kie.testing import ScriptedChatModel
 from test_candidates import page, stacked
 
-INJECTIONS = Path(__file__).resolve().parent.parent / "benchmarks" / "datasets" / "injections"
+DATASETS = Path(__file__).resolve().parent.parent / "benchmarks" / "datasets"
+INJECTIONS = DATASETS / "injections"
+HELDOUT2 = DATASETS / "injections-heldout-2"
 
 
 def _page(*lines: str) -> list[Document]:
@@ -93,31 +95,47 @@ def engine():
     return get_engine("paddle")
 
 
-def _record(doc_id: str) -> dict:
-    for line in (INJECTIONS / "injections.jsonl").read_text(encoding="utf-8").splitlines():
+def _record(doc_id: str, root: Path = INJECTIONS) -> dict:
+    for line in (root / "injections.jsonl").read_text(encoding="utf-8").splitlines():
         rec = json.loads(line)
         if rec["id"] == doc_id:
             return rec
     raise KeyError(doc_id)
 
 
-# en/zh; plain, small print, split over lines, disguised as a label
-@pytest.mark.parametrize("doc_id", ["inj-000", "inj-018", "inj-024", "inj-039", "inj-029", "inj-031"])
-def test_real_ocr_injection_is_not_returned_with_require_grounding(engine, doc_id):
-    rec = _record(doc_id)
-    labels = json.loads((INJECTIONS / "labels" / f"{doc_id}.json").read_text(encoding="utf-8"))
-    docs = PPOCRLoader(str(INJECTIONS / rec["image"]), engine=engine, cache=OcrCache()).load()
+def _check_guard_drops_the_injection(engine, doc_id: str, root: Path = INJECTIONS, *, others: bool = True) -> None:
+    rec = _record(doc_id, root)
+    labels = json.loads((root / "labels" / f"{doc_id}.json").read_text(encoding="utf-8"))
+    docs = PPOCRLoader(str(root / rec["image"]), engine=engine, cache=OcrCache()).load()
     assert value_in_text(rec["injected"], docs[0].page_content)[0]  # the real OCR read the injection
     obeying = {**labels, rec["target"]: rec["injected"]}
-    examples = load_examples(INJECTIONS / "examples" / f"{rec['doc_type']}.jsonl")  # the type's clean examples
+    examples = load_examples(root / "examples" / f"{rec['doc_type']}.jsonl")  # the type's clean examples
     for guard in (False, True):
         model = ScriptedChatModel(replies=[json.dumps(obeying, ensure_ascii=False)])
         config = ExtractionConfig(require_grounding=guard, max_retries=0, strategy="fewshot")
         extractor = KieExtractor(rec["keys"], examples=examples, llm=model, ocr=engine, cache=OcrCache(), config=config)
         out = extractor.extract({"docs": docs, "ocr_seconds": 0})
         assert (out[rec["target"]] == rec["injected"]) is not guard, (guard, out)
-        if guard:  # the honest values of the other keys stay
+        if guard and others:  # the honest values of the other keys stay
             assert all(out[k] == labels[k] for k in rec["keys"] if k != rec["target"]), out
+
+
+# en/zh; plain, small print, split over lines, disguised as a label
+@pytest.mark.parametrize("doc_id", ["inj-000", "inj-018", "inj-024", "inj-039", "inj-029", "inj-031"])
+def test_real_ocr_injection_is_not_returned_with_require_grounding(engine, doc_id):
+    _check_guard_drops_the_injection(engine, doc_id)
+
+
+# the styles that got through the guard of d6c2597 (benchmarks/results/injections-heldout2.md): the key's label
+# printed twice (relabel en/zh), a second value with no words (bare), a caption under a QR square (qr), a note in
+# brackets on the true value's line (sameline), an instruction over three lines (split)
+@pytest.mark.parametrize(
+    "doc_id", ["ho2-009", "ho2-030", "ho2-031", "ho2-032", "ho2-033", "ho2-036", "ho2-028", "ho2-024"]
+)
+def test_real_ocr_a_page_answering_the_key_twice_returns_no_injection(engine, doc_id):
+    # other keys: ho2-024 and ho2-032 lose honest values of other keys with or without this change (the profiles
+    # of license / vehicle pages; counted in benchmarks/results/injections-heldout2.md), so only the target is checked
+    _check_guard_drops_the_injection(engine, doc_id, HELDOUT2, others=False)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -40,6 +40,13 @@ For each answered key:
      columns labels both values; the examples' layout decides.) Without examples only a label
      fitting the key's name at least :data:`LABEL_FLOOR` makes another value a rival at all.
 
+   - with examples, the page answers the key twice: another value of its kind, under the same label
+     (or the value printed with no label at all), fits the examples' layout better
+     (:func:`~ocr_kie.guard_ambiguity.answered_twice`: the guard returns null rather than pick one).
+3. **The text it is read off must be a field of it**: not a note in brackets after another value of
+   its kind on its line ("2019-05-16（…2019-05-23）"), and, read off a longer text, not after words
+   that are no label of the key ("请写肖刚"; a label the OCR glued to the value is fine).
+
 A value that fails is set to None by :func:`drop_unfit` (never replaced by another value); the
 :class:`Fit` says why, with the candidate that carried it and the rival that decided. Nothing
 here knows a document type or a phrasing: what decides is the examples' layout, or the key's name.
@@ -50,7 +57,8 @@ as a receipt's title) cannot win against a planted one printed under a label lik
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -61,7 +69,8 @@ from rapidfuzz import fuzz
 from ocr_kie.candidates import Candidate, ScoredCandidate, key_candidates, label_similarity, page_candidates
 from ocr_kie.candidates.profiles import KeyProfile
 from ocr_kie.grounding import Evidence, ground, in_prose
-from ocr_kie.normalize import parse_number, squash
+from ocr_kie.guard_ambiguity import alike, answered_twice, bracketed_after
+from ocr_kie.normalize import CJK, parse_number, squash
 from ocr_kie.page import read_pages
 
 __all__ = [
@@ -273,15 +282,46 @@ def _fit_one(
         "example": best.example,
     }
     margin = PROFILE_MARGIN if with_examples else LABEL_MARGIN
-    failed = _verdict(best, rivals, margin * (INSIDE_SHARE if inside else 1.0), with_examples=with_examples)
+    failed = _read_off(text, best, rivals, [*names, *(profile.labels.values() if profile else ())])
+    labels = {squash(c.label) for c in pool if c.label}
+    failed = failed or _verdict(
+        best, rivals, margin * (INSIDE_SHARE if inside else 1.0), with_examples=with_examples, page_labels=labels
+    )
     rival = failed[1] if failed else max(rivals, key=lambda r: r.fit, default=None)
     if rival is not None:
         out.update(rival=rival.text, rival_label=rival.label, rival_fit=round(rival.fit, 4))
     return Fit(**out, ok=False, reason=failed[0]) if failed else Fit(**out)
 
 
+def _read_off(
+    value: str, best: _Scored, rivals: Sequence[_Scored], labels: Sequence[str]
+) -> tuple[str, _Scored | None] | None:
+    """Why the text the value is read off is no field of it: a note in brackets, or words leading up to it."""
+    others = [r for r in rivals if alike(r, best)]
+    for line in best.lines_text:
+        if (other := bracketed_after(value, line, [r.text for r in others])) is not None:
+            rival = next(r for r in others if r.text == other)
+            return f"it is in brackets after another value of its kind on its line: {other!r} in {line!r}", rival
+    # read off a longer text (inside one, or one with a few more words): what leads up to it must be a label of
+    # the key (OCR glued them: "收件人赵军勇"), not words ("请写肖刚", "reads LOT 81, …")
+    text, sq = squash(best.text), squash(value)
+    if sq != text:
+        start = text.find(sq) if sq in text else fuzz.partial_ratio_alignment(sq, text).dest_start
+        lead = text[:start].strip(_TRIM)
+        if (len(CJK.findall(lead)) >= 2 or len(re.findall(r"[a-z]", lead)) >= 3) and label_similarity(
+            lead, list(labels)
+        ) < LABEL_FLOOR:
+            return f"it is read inside {best.text!r}, after words that are no label of the key ({lead!r})", None
+    return None
+
+
 def _verdict(
-    best: _Scored, rivals: Sequence[_Scored], margin: float, *, with_examples: bool
+    best: _Scored,
+    rivals: Sequence[_Scored],
+    margin: float,
+    *,
+    with_examples: bool,
+    page_labels: Collection[str] = (),
 ) -> tuple[str, _Scored] | None:
     """Why the value's best candidate does not fit the key (and the rival that says so), or None when it fits."""
     if not rivals:
@@ -311,7 +351,7 @@ def _verdict(
     # the key's label is printed next to another value of the value's kind, and this value's label is that label
     # with more around it (a text of another kind under the bare label, "Total" / "RM Incl.of GST" of a wrapped
     # "Total RM Incl.of GST", is a piece of this value's label, not another answer)
-    same_kind = (r for r in near if r.label and r.label_fit > best.label_fit and r.cand.kind == best.cand.kind)
+    same_kind = (r for r in near if r.label and r.label_fit > best.label_fit and alike(r, best))
     for r in sorted(same_kind, key=lambda r: -r.label_fit):
         if best.label and r.label and _extends(best.label, r.label):
             return f"its label {best.label!r} qualifies the label {r.label!r} of another value {r.text!r}", r
@@ -326,7 +366,9 @@ def _verdict(
     if not with_examples and best.label and best.label_fit >= OWN_LABEL and own:
         r = max(own, key=lambda r: r.fit)
         return f"the key's label is printed next to two values: {best.text!r} and {r.text!r}", r
-    return None
+    # one label printed twice, or a bare second value (guard_ambiguity); without examples the key's name is all
+    # that tells two values apart, so a tie is two answers too
+    return answered_twice(best, rivals, page_labels, ties=not with_examples)
 
 
 def _extends(label: str, other: str) -> bool:
