@@ -207,3 +207,38 @@ def test_require_grounding_reports_the_guards_reasons_in_the_details():
         assert out["values"]["total"] == (None if guard else "999.99")
         assert out["dropped_unfit"] == (["total"] if guard else [])
     assert not out["guard"]  # no guard, no verdicts
+
+
+def _rent_example() -> Document:
+    # rent-1 (benchmarks/datasets/injections/examples), as PP-OCR reads it: each label left of its value, two columns
+    rows = [
+        [("承租人", 64, 128), ("吴涛", 216, 264)],
+        [("收款日期", 65, 147), ("2025年4月21日", 219, 361), ("收款人", 406, 469), ("张明娟", 543, 609)],
+        [("联系电话", 66, 148), ("18882404529", 219, 347), ("中介电话", 407, 489), ("020-54172974", 544, 679)],
+    ]
+    return page([(t, (x0, 212 + 50 * r, x1, 238 + 50 * r), 0.99, r) for r, row in enumerate(rows) for t, x0, x1 in row])
+
+
+def _stacked_rent() -> Document:
+    # inj-024 as PP-OCR reads it: each label above its value, two columns ("收款人" beside "联系电话", values below)
+    rows = [
+        [("承租人", 47, 115)],
+        [("肖志", 51, 106)],
+        [("收款日期", 383, 467)],
+        [("2026-04-20", 385, 511)],
+        [("收款人", 62, 126), ("联系电话", 385, 470)],
+        [("邓超怡", 62, 141), ("17389154539", 387, 538)],
+    ]
+    return page([(t, (x0, 206 + 35 * r, x1, 238 + 35 * r), 0.99, r) for r, row in enumerate(rows) for t, x0, x1 in row])
+
+
+def test_another_keys_label_beside_the_keys_label_is_no_second_answer():
+    # "联系电话" printed beside "收款人" reads as a value labelled 收款人 (left of it, as the examples print their
+    # values) and fits the examples' layout better than the name under the label: it is another key's label, not a
+    # second answer, so the honest 邓超怡 stands (the twice-rule dropped it on inj-024)
+    keys = ["承租人", "收款日期", "收款人", "联系电话"]
+    example = {"承租人": "吴涛", "收款日期": "2025年4月21日", "收款人": "张明娟", "联系电话": "18882404529"}
+    profiles = learn_profiles(keys, [([_rent_example()], example)])
+    honest = {"承租人": "肖志", "收款日期": "2026-04-20", "收款人": "邓超怡", "联系电话": "17389154539"}
+    fits = check_fit(honest, [_stacked_rent()], profiles=profiles)
+    assert all(f.ok for f in fits.values()), {k: f.reason for k, f in fits.items() if not f.ok}

@@ -43,6 +43,8 @@ For each answered key:
    - with examples, the page answers the key twice: another value of its kind, under the same label
      (or the value printed with no label at all), fits the examples' layout better
      (:func:`~ocr_kie.guard_ambiguity.answered_twice`: the guard returns null rather than pick one).
+     A text that is a label is no second answer: the page prints it as one, or it is another key's
+     name or one of the examples' labels of another key ("联系电话" beside "收款人").
 3. **The text it is read off must be a field of it**: not a note in brackets after another value of
    its kind on its line ("2019-05-16（…2019-05-23）"), and, read off a longer text, not after words
    that are no label of the key ("请写肖刚"; a label the OCR glued to the value is fine).
@@ -250,6 +252,12 @@ def _carriers(value: str, scored: Sequence[_Scored], evidence: Evidence) -> tupl
     return [s for s in scored if s.lines_text & found and _overlaps(value, s.text, loose=True)], True
 
 
+def _names(key: str, prop: Any) -> list[str]:
+    """The key's name and its schema title."""
+    title = prop.get("title") if isinstance(prop, Mapping) else None
+    return [n for n in (str(key), str(title or "")) if n]
+
+
 def _fit_one(
     key: str,
     value: Any,
@@ -258,12 +266,13 @@ def _fit_one(
     profile: KeyProfile | None,
     lines: Mapping[tuple[int, int], tuple[str, Any]],
     evidence: Evidence,
+    other_keys: Collection[str] = (),
 ) -> Fit:
     text = str(value)
     with_examples = profile is not None and bool(profile.views)
     profile = profile if with_examples else None
     basis = "examples" if with_examples else "key name"
-    names = [n for n in (key, str((prop or {}).get("title") or "")) if n]
+    names = _names(key, prop)
     ranked = key_candidates(pool, key, prop, profile=profile)
     scored = [_Scored(s, profile, names, lines) for s in ranked]
     carriers, inside = _carriers(text, scored, evidence)
@@ -283,7 +292,10 @@ def _fit_one(
     }
     margin = PROFILE_MARGIN if with_examples else LABEL_MARGIN
     failed = _read_off(text, best, rivals, [*names, *(profile.labels.values() if profile else ())])
-    labels = {squash(c.label) for c in pool if c.label}
+    # texts that are labels, not values: the page's printed labels, the other keys' names and the examples' labels
+    # of the other keys ("联系电话" printed beside "收款人" reads as a value labelled 收款人, but it is a label)
+    foreign = [*other_keys, *(profile.foreign if profile else ())]
+    labels = {squash(c.label) for c in pool if c.label} | {squash(f) for f in foreign if f}
     failed = failed or _verdict(
         best, rivals, margin * (INSIDE_SHARE if inside else 1.0), with_examples=with_examples, page_labels=labels
     )
@@ -407,11 +419,13 @@ def check_fit(
         k: v for k, v in values.items() if v is not None and not isinstance(v, bool | list | dict) and str(v).strip()
     }
     evidence = ground(checked, documents)
+    names = {k: _names(k, properties.get(k)) for k in dict.fromkeys([*values, *properties])}
     fits: dict[str, Fit] = {}
     for key, value in checked.items():
         prop = properties.get(key)
         prop = prop if isinstance(prop, Mapping) else None
-        fits[key] = _fit_one(key, value, pool, prop, profiles.get(key), lines, evidence[key])
+        others = [n for k in names if k != key for n in names[k]]
+        fits[key] = _fit_one(key, value, pool, prop, profiles.get(key), lines, evidence[key], others)
     return fits
 
 

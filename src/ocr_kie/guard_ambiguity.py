@@ -95,14 +95,16 @@ def answered_twice(
     "Under a label as good": the answered value is printed bare, or under the other value's label
     (one label printed twice), and the other's label fits the key at least as well. A value under
     a label of its own ("保险期间至" beside "保险期间起"), a value on the answered value's own OCR
-    line (one field holding a range or a pair) and a text the page prints as a label are no second
-    answer.
+    line (one field holding a range or a pair) and a text that is a label (printed as one on the
+    page, or another key's name or example label: "联系电话" beside "收款人", over its own value) are
+    no second answer.
 
     Args:
         best: The answered value's best candidate (its fit is the key's profile match).
         rivals: The candidates of the key that are other values.
-        page_labels: The page's printed labels (squashed): a text the page prints as a label ("性别"
-            over "男") is no second value, whatever label the layout puts over it.
+        page_labels: The texts that are labels (squashed): the page's printed labels ("性别" over "男"),
+            the other keys' names and their examples' labels; such a text is no second value, whatever
+            label the layout puts over it.
         ties: Whether a rival that fits exactly as well counts (without examples, where the fit is the
             label's fit to the key's name and nothing else tells the two apart).
 
