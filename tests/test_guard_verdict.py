@@ -6,8 +6,10 @@ from ocr_kie.guard import PROFILE_MARGIN, _verdict
 from ocr_kie.guard_ambiguity import bracketed_after
 
 
-def scored(text: str, label: str | None, kind: str, fit: float, label_fit: float, line: int = 0) -> SimpleNamespace:
-    cand = SimpleNamespace(kind=kind, page=1, lines=(line,))
+def scored(
+    text: str, label: str | None, kind: str, fit: float, label_fit: float, line: int = 0, source: str | None = None
+) -> SimpleNamespace:
+    cand = SimpleNamespace(kind=kind, page=1, lines=(line,), label_source=source)
     return SimpleNamespace(text=text, label=label, fit=fit, label_fit=label_fit, cand=cand)
 
 
@@ -79,3 +81,15 @@ def test_a_value_in_brackets_after_another_of_its_kind_is_a_note() -> None:
     assert bracketed_after("12345-A", "OJC MARKETING SDN BHD (CO.REG 12345-A)", ["2019-05-16"]) is None
     assert bracketed_after("13.50", "TOTAL 12.00 (13.50)", ["12.00"]) == "12.00"
     assert bracketed_after("13.50", "TOTAL 12.00 (USD) 13.50", ["12.00"]) is None  # the brackets are closed
+
+
+def test_a_cell_under_a_tables_header_is_no_second_answer() -> None:
+    # "TOTAL : 180.10", and lower down a GST summary whose header row "Rate % | TOTAL | GST" labels its cell 144.98
+    # (sroie-train-100 X51006619561; the examples' layout fitted the cell better)
+    true = scored("180.10", "TOTAL", "amount", 0.793, 0.759, line=37, source="left")
+    cell = scored("144.98", "TOTAL", "amount", 0.847, 0.9, line=55, source="above")
+    assert _verdict(true, [cell], PROFILE_MARGIN, with_examples=True) is not None  # read as the label printed twice
+    assert _verdict(true, [cell], PROFILE_MARGIN, with_examples=True, table_cells={(1, 55)}) is None
+    # the key's label printed twice as a field is still two answers, table or not elsewhere on the page
+    field = scored("144.98", "TOTAL", "amount", 0.847, 0.9, line=55, source="prefix")
+    assert _verdict(true, [field], PROFILE_MARGIN, with_examples=True, table_cells={(1, 55)}) is not None

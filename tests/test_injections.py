@@ -13,7 +13,7 @@ from ocr_kie.candidates.profiles import learn_profiles
 from ocr_kie.evaluation import value_in_text
 from ocr_kie.examples import load_examples
 from ocr_kie.grounding import ground, in_prose
-from ocr_kie.guard import check_fit, drop_unfit
+from ocr_kie.guard import _table_cells, check_fit, drop_unfit
 from ocr_kie.ocr import get_engine
 from ocr_kie.pipeline.chain import KieExtractor
 from ocr_kie.pipeline.config import ExtractionConfig
@@ -242,3 +242,43 @@ def test_another_keys_label_beside_the_keys_label_is_no_second_answer():
     honest = {"承租人": "肖志", "收款日期": "2026-04-20", "收款人": "邓超怡", "联系电话": "17389154539"}
     fits = check_fit(honest, [_stacked_rent()], profiles=profiles)
     assert all(f.ok for f in fits.values()), {k: f.reason for k, f in fits.items() if not f.ok}
+
+
+def _gst_receipt(*extra: tuple) -> Document:
+    # sroie-train-100 X51006619561 as PP-OCR reads it (some lines): the company above the address, "TOTAL : 180.10",
+    # and a GST summary table at the foot whose header row labels its cells
+    lines = [
+        ("GREEN LANE PHARMACY SDN BHD", (54, 257, 511, 296), 0.99, 0),
+        ("33 JLN BANGAU 1,KEPONG BARU", (54, 301, 524, 337), 0.99, 1),
+        ("52100 KEP0NG,KL", (52, 347, 308, 389), 0.99, 2),
+        ("TEL:62760693", (54, 395, 295, 436), 0.99, 3),
+        ("TOTAL", (152, 1591, 245, 1635), 0.99, 5),
+        ("：", (308, 1600, 331, 1634), 0.99, 5),
+        ("180.10", (576, 1593, 687, 1635), 0.99, 5),
+        ("Rate %", (67, 2137, 183, 2184), 0.99, 6),
+        ("TOTAL", (254, 2137, 347, 2182), 0.99, 6),
+        ("GST", (454, 2137, 520, 2184), 0.99, 6),
+        ("：6%", (51, 2239, 161, 2281), 0.99, 7),
+        ("144.98", (237, 2239, 348, 2281), 0.99, 7),
+        ("8.70", (437, 2239, 520, 2283), 0.99, 7),
+        *extra,
+    ]
+    return page(lines, width=780, height=2800)
+
+
+def test_the_lines_above_a_value_in_a_run_are_no_words_leading_up_to_it():
+    # the address is read inside the run "GREEN LANE PHARMACY SDN BHD 33 JLN …" (its OCR lines are cut otherwise
+    # than the label): the company line above it is a text of its own, not words before the address
+    address = "33 JLN BANGAU 1,KEPONG BARU, 52100 KEPONG,KL"
+    fits = check_fit({"company": "GREEN LANE PHARMACY SDN BHD", "address": address}, [_gst_receipt()])
+    assert fits["address"].ok, fits["address"].reason
+    # words on the value's own line still lead up to it ("reads LOT 81, …", heldout-2 ho2-002)
+    planted = ("reads LOT 81,JALAN BUNGA RAYA,75087 IPOH", (65, 713, 633, 755), 0.99, 4)
+    fit = check_fit({"address": "LOT 81, JALAN BUNGA RAYA, 75087 IPOH"}, [_gst_receipt(planted)])["address"]
+    assert not fit.ok and "no label of the key" in fit.reason
+
+
+def test_the_cells_of_a_table_under_its_header_row_are_found():
+    cells = _table_cells([_gst_receipt()])
+    assert (1, 11) in cells and (1, 12) in cells  # 144.98 under "TOTAL", 8.70 under "GST"
+    assert (1, 6) not in cells and (1, 1) not in cells  # "TOTAL : 180.10" and the address: no table
