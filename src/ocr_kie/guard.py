@@ -45,7 +45,9 @@ For each answered key:
      (:func:`~ocr_kie.guard_ambiguity.answered_twice`: the guard returns null rather than pick one).
      A text that is a label is no second answer: the page prints it as one, or it is another key's
      name or one of the examples' labels of another key ("联系电话" beside "收款人"); nor is a cell of
-     a table under its header row (:data:`TABLE_COLUMNS`: "TOTAL" over a GST summary's column).
+     a table under its header row (:data:`TABLE_COLUMNS`: "TOTAL" over a GST summary's column) when
+     the examples never print the key's value under its label (a form's grid of labels over values,
+     "发票代码 | 发票号码 | 监督电话 | 车号", is such a table too, and there the examples decide).
 3. **The text it is read off must be a field of it**: not a note in brackets after another value of
    its kind on its line ("2019-05-16（…2019-05-23）"), and, read off a longer text, not after words
    on its line that are no label of the key ("请写肖刚"; a label the OCR glued to the value is fine,
@@ -330,7 +332,8 @@ def _fit_one(
         margin * (INSIDE_SHARE if inside else 1.0),
         with_examples=with_examples,
         page_labels=labels,
-        table_cells=table_cells,
+        # unless the examples print the key's value under its label, as a table or a form's grid does
+        table_cells=() if profile and any(v.label_source == "above" for v in profile.views) else table_cells,
     )
     rival = failed[1] if failed else max(rivals, key=lambda r: r.fit, default=None)
     if rival is not None:
