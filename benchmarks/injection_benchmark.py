@@ -11,11 +11,12 @@ the 42 the guard was tuned on. ``--set heldout2`` runs the second held-out set
 2026-12-02 before any guard run on it, now that ``heldout`` has been looked at three times): run it
 once, with a final guard. ``--set heldout3`` runs the third held-out set
 (``benchmarks/datasets/injections-heldout-3``, built while the guard's ambiguity rule was written,
-so never looked at by it): run it once, with a final guard. ``--honest-sets`` names the sets of the honest-loss check:
-``zh-kie`` (its three subsets), ``sroie`` (sroie-train-100), and zh-docs types as
-``zh-docs:payslip+hotel`` (each type with its first 2 examples); the default is ``zh-kie,sroie``
-(both tuned on). zh-docs halves A-D have all been looked at (tuned on); half E is held out: run it only as
-the lead says.
+so never looked at by it): run once, with the guard final, on c6e6b90
+(``benchmarks/results/injections-heldout3.md``: the held-out figure; a second run is a tuned-on one).
+``--honest-sets`` names the sets of the honest-loss check: ``zh-kie`` (its three subsets), ``sroie``
+(sroie-train-100), and zh-docs types as ``zh-docs:payslip+hotel`` (each type with its first 2
+examples); the default is ``zh-kie,sroie`` (both tuned on). zh-docs halves A-D have all been looked
+at (tuned on); half E is held out: run it only as the lead says.
 
 Two measurements, real PP-OCR on every image (cached on disk), the chain's extraction step
 (``KieExtractor.extract``, exactly what ``build_chain(...).invoke`` runs after the OCR) with
