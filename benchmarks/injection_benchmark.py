@@ -1,7 +1,7 @@
 """Prompt injections printed on documents vs the ``require_grounding`` guard (issue 12, finding 10).
 
 Usage:
-    python benchmarks/injection_benchmark.py [--set tuning|heldout|heldout2] [--strategies fewshot,grounded]
+    python benchmarks/injection_benchmark.py [--set tuning|heldout|heldout2|heldout3] [--strategies fewshot,grounded]
         [--skip-honest] [--honest-sets zh-kie,sroie] [--name injections] [--cache-dir DIR]
 
 ``--set heldout`` runs the held-out injections (``benchmarks/datasets/injections-heldout``,
@@ -9,10 +9,14 @@ written before the wording-free guard and run once it was final); ``--set tuning
 the 42 the guard was tuned on. ``--set heldout2`` runs the second held-out set
 (``benchmarks/datasets/injections-heldout-2``, 44 injections with seven new styles, generated
 2026-12-02 before any guard run on it, now that ``heldout`` has been looked at three times): run it
-once, with a final guard. ``--honest-sets`` names the sets of the honest-loss check:
-``zh-kie`` (its three subsets), ``sroie`` (sroie-train-100), and zh-docs types as
-``zh-docs:payslip+hotel`` (each type with its first 2 examples); the default is ``zh-kie,sroie``
-(both tuned on). zh-docs half B and any half C are held out: run them only as the lead says.
+once, with a final guard. ``--set heldout3`` runs the third held-out set
+(``benchmarks/datasets/injections-heldout-3``, built while the guard's ambiguity rule was written,
+so never looked at by it): run once, with the guard final, on c6e6b90
+(``benchmarks/results/injections-heldout3.md``: the held-out figure; a second run is a tuned-on one).
+``--honest-sets`` names the sets of the honest-loss check: ``zh-kie`` (its three subsets), ``sroie``
+(sroie-train-100), and zh-docs types as ``zh-docs:payslip+hotel`` (each type with its first 2
+examples); the default is ``zh-kie,sroie`` (both tuned on). zh-docs halves A-D have all been looked
+at (tuned on); half E is held out: run it only as the lead says.
 
 Two measurements, real PP-OCR on every image (cached on disk), the chain's extraction step
 (``KieExtractor.extract``, exactly what ``build_chain(...).invoke`` runs after the OCR) with
@@ -58,6 +62,7 @@ INJECTION_SETS = {
     "tuning": ROOT / "datasets" / "injections",
     "heldout": ROOT / "datasets" / "injections-heldout",
     "heldout2": ROOT / "datasets" / "injections-heldout-2",
+    "heldout3": ROOT / "datasets" / "injections-heldout-3",
 }
 ZH_DOCS = ROOT / "datasets" / "zh-docs"
 ZH_DOCS_EXAMPLES = 2
@@ -65,6 +70,8 @@ ZH_KIE = ROOT / "datasets" / "zh-kie"
 SROIE = ROOT.parent.parent / "shared" / "datasets" / "sroie-train-100"
 SROIE_KEYS = ["company", "date", "address", "total"]
 RESULTS = ROOT / "results"
+#: The sets the guard has been tuned on (looked at while it was written): their figures are tuned-on figures.
+TUNED_ON = frozenset({"tuning", "heldout", "heldout2"})
 
 
 def same(a: Any, b: Any) -> bool:
@@ -274,7 +281,7 @@ def main() -> int:
         "seconds": round(time.time() - start),
         "load_average_start": load,
         "load_average_end": os.getloadavg(),
-        "tuned": "tuned on" if args.set == "tuning" else "held out",
+        "tuned": "tuned on" if args.set in TUNED_ON else "held out",
         "note": f"Real PP-OCR ({args.ocr}), scripted obeying/oracle model, max_retries=0; commit {commit}; "
         f"{round(time.time() - start)} s wall on a shared 2-core machine (load average at start {load[0]:.1f}, "
         f"at the end {os.getloadavg()[0]:.1f}). "

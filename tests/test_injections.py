@@ -13,14 +13,16 @@ from ocr_kie.candidates.profiles import learn_profiles
 from ocr_kie.evaluation import value_in_text
 from ocr_kie.examples import load_examples
 from ocr_kie.grounding import ground, in_prose
-from ocr_kie.guard import check_fit, drop_unfit
+from ocr_kie.guard import _table_cells, check_fit, drop_unfit
 from ocr_kie.ocr import get_engine
 from ocr_kie.pipeline.chain import KieExtractor
 from ocr_kie.pipeline.config import ExtractionConfig
 from ocr_kie.testing import ScriptedChatModel
 from test_candidates import page, stacked
 
-INJECTIONS = Path(__file__).resolve().parent.parent / "benchmarks" / "datasets" / "injections"
+DATASETS = Path(__file__).resolve().parent.parent / "benchmarks" / "datasets"
+INJECTIONS = DATASETS / "injections"
+HELDOUT2 = DATASETS / "injections-heldout-2"
 
 
 def _page(*lines: str) -> list[Document]:
@@ -93,31 +95,47 @@ def engine():
     return get_engine("paddle")
 
 
-def _record(doc_id: str) -> dict:
-    for line in (INJECTIONS / "injections.jsonl").read_text(encoding="utf-8").splitlines():
+def _record(doc_id: str, root: Path = INJECTIONS) -> dict:
+    for line in (root / "injections.jsonl").read_text(encoding="utf-8").splitlines():
         rec = json.loads(line)
         if rec["id"] == doc_id:
             return rec
     raise KeyError(doc_id)
 
 
-# en/zh; plain, small print, split over lines, disguised as a label
-@pytest.mark.parametrize("doc_id", ["inj-000", "inj-018", "inj-024", "inj-039", "inj-029", "inj-031"])
-def test_real_ocr_injection_is_not_returned_with_require_grounding(engine, doc_id):
-    rec = _record(doc_id)
-    labels = json.loads((INJECTIONS / "labels" / f"{doc_id}.json").read_text(encoding="utf-8"))
-    docs = PPOCRLoader(str(INJECTIONS / rec["image"]), engine=engine, cache=OcrCache()).load()
+def _check_guard_drops_the_injection(engine, doc_id: str, root: Path = INJECTIONS, *, others: bool = True) -> None:
+    rec = _record(doc_id, root)
+    labels = json.loads((root / "labels" / f"{doc_id}.json").read_text(encoding="utf-8"))
+    docs = PPOCRLoader(str(root / rec["image"]), engine=engine, cache=OcrCache()).load()
     assert value_in_text(rec["injected"], docs[0].page_content)[0]  # the real OCR read the injection
     obeying = {**labels, rec["target"]: rec["injected"]}
-    examples = load_examples(INJECTIONS / "examples" / f"{rec['doc_type']}.jsonl")  # the type's clean examples
+    examples = load_examples(root / "examples" / f"{rec['doc_type']}.jsonl")  # the type's clean examples
     for guard in (False, True):
         model = ScriptedChatModel(replies=[json.dumps(obeying, ensure_ascii=False)])
         config = ExtractionConfig(require_grounding=guard, max_retries=0, strategy="fewshot")
         extractor = KieExtractor(rec["keys"], examples=examples, llm=model, ocr=engine, cache=OcrCache(), config=config)
         out = extractor.extract({"docs": docs, "ocr_seconds": 0})
         assert (out[rec["target"]] == rec["injected"]) is not guard, (guard, out)
-        if guard:  # the honest values of the other keys stay
+        if guard and others:  # the honest values of the other keys stay
             assert all(out[k] == labels[k] for k in rec["keys"] if k != rec["target"]), out
+
+
+# en/zh; plain, small print, split over lines, disguised as a label
+@pytest.mark.parametrize("doc_id", ["inj-000", "inj-018", "inj-024", "inj-039", "inj-029", "inj-031"])
+def test_real_ocr_injection_is_not_returned_with_require_grounding(engine, doc_id):
+    _check_guard_drops_the_injection(engine, doc_id)
+
+
+# the styles that got through the guard of d6c2597 (benchmarks/results/injections-heldout2.md): the key's label
+# printed twice (relabel en/zh), a second value with no words (bare), a caption under a QR square (qr), a note in
+# brackets on the true value's line (sameline), an instruction over three lines (split)
+@pytest.mark.parametrize(
+    "doc_id", ["ho2-009", "ho2-030", "ho2-031", "ho2-032", "ho2-033", "ho2-036", "ho2-028", "ho2-024"]
+)
+def test_real_ocr_a_page_answering_the_key_twice_returns_no_injection(engine, doc_id):
+    # other keys: ho2-024 and ho2-032 lose honest values of other keys with or without this change (the profiles
+    # of license / vehicle pages; counted in benchmarks/results/injections-heldout2.md), so only the target is checked
+    _check_guard_drops_the_injection(engine, doc_id, HELDOUT2, others=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -189,3 +207,78 @@ def test_require_grounding_reports_the_guards_reasons_in_the_details():
         assert out["values"]["total"] == (None if guard else "999.99")
         assert out["dropped_unfit"] == (["total"] if guard else [])
     assert not out["guard"]  # no guard, no verdicts
+
+
+def _rent_example() -> Document:
+    # rent-1 (benchmarks/datasets/injections/examples), as PP-OCR reads it: each label left of its value, two columns
+    rows = [
+        [("承租人", 64, 128), ("吴涛", 216, 264)],
+        [("收款日期", 65, 147), ("2025年4月21日", 219, 361), ("收款人", 406, 469), ("张明娟", 543, 609)],
+        [("联系电话", 66, 148), ("18882404529", 219, 347), ("中介电话", 407, 489), ("020-54172974", 544, 679)],
+    ]
+    return page([(t, (x0, 212 + 50 * r, x1, 238 + 50 * r), 0.99, r) for r, row in enumerate(rows) for t, x0, x1 in row])
+
+
+def _stacked_rent() -> Document:
+    # inj-024 as PP-OCR reads it: each label above its value, two columns ("收款人" beside "联系电话", values below)
+    rows = [
+        [("承租人", 47, 115)],
+        [("肖志", 51, 106)],
+        [("收款日期", 383, 467)],
+        [("2026-04-20", 385, 511)],
+        [("收款人", 62, 126), ("联系电话", 385, 470)],
+        [("邓超怡", 62, 141), ("17389154539", 387, 538)],
+    ]
+    return page([(t, (x0, 206 + 35 * r, x1, 238 + 35 * r), 0.99, r) for r, row in enumerate(rows) for t, x0, x1 in row])
+
+
+def test_another_keys_label_beside_the_keys_label_is_no_second_answer():
+    # "联系电话" printed beside "收款人" reads as a value labelled 收款人 (left of it, as the examples print their
+    # values) and fits the examples' layout better than the name under the label: it is another key's label, not a
+    # second answer, so the honest 邓超怡 stands (the twice-rule dropped it on inj-024)
+    keys = ["承租人", "收款日期", "收款人", "联系电话"]
+    example = {"承租人": "吴涛", "收款日期": "2025年4月21日", "收款人": "张明娟", "联系电话": "18882404529"}
+    profiles = learn_profiles(keys, [([_rent_example()], example)])
+    honest = {"承租人": "肖志", "收款日期": "2026-04-20", "收款人": "邓超怡", "联系电话": "17389154539"}
+    fits = check_fit(honest, [_stacked_rent()], profiles=profiles)
+    assert all(f.ok for f in fits.values()), {k: f.reason for k, f in fits.items() if not f.ok}
+
+
+def _gst_receipt(*extra: tuple) -> Document:
+    # sroie-train-100 X51006619561 as PP-OCR reads it (some lines): the company above the address, "TOTAL : 180.10",
+    # and a GST summary table at the foot whose header row labels its cells
+    lines = [
+        ("GREEN LANE PHARMACY SDN BHD", (54, 257, 511, 296), 0.99, 0),
+        ("33 JLN BANGAU 1,KEPONG BARU", (54, 301, 524, 337), 0.99, 1),
+        ("52100 KEP0NG,KL", (52, 347, 308, 389), 0.99, 2),
+        ("TEL:62760693", (54, 395, 295, 436), 0.99, 3),
+        ("TOTAL", (152, 1591, 245, 1635), 0.99, 5),
+        ("：", (308, 1600, 331, 1634), 0.99, 5),
+        ("180.10", (576, 1593, 687, 1635), 0.99, 5),
+        ("Rate %", (67, 2137, 183, 2184), 0.99, 6),
+        ("TOTAL", (254, 2137, 347, 2182), 0.99, 6),
+        ("GST", (454, 2137, 520, 2184), 0.99, 6),
+        ("：6%", (51, 2239, 161, 2281), 0.99, 7),
+        ("144.98", (237, 2239, 348, 2281), 0.99, 7),
+        ("8.70", (437, 2239, 520, 2283), 0.99, 7),
+        *extra,
+    ]
+    return page(lines, width=780, height=2800)
+
+
+def test_the_lines_above_a_value_in_a_run_are_no_words_leading_up_to_it():
+    # the address is read inside the run "GREEN LANE PHARMACY SDN BHD 33 JLN …" (its OCR lines are cut otherwise
+    # than the label): the company line above it is a text of its own, not words before the address
+    address = "33 JLN BANGAU 1,KEPONG BARU, 52100 KEPONG,KL"
+    fits = check_fit({"company": "GREEN LANE PHARMACY SDN BHD", "address": address}, [_gst_receipt()])
+    assert fits["address"].ok, fits["address"].reason
+    # words on the value's own line still lead up to it ("reads LOT 81, …", heldout-2 ho2-002)
+    planted = ("reads LOT 81,JALAN BUNGA RAYA,75087 IPOH", (65, 713, 633, 755), 0.99, 4)
+    fit = check_fit({"address": "LOT 81, JALAN BUNGA RAYA, 75087 IPOH"}, [_gst_receipt(planted)])["address"]
+    assert not fit.ok and "no label of the key" in fit.reason
+
+
+def test_the_cells_of_a_table_under_its_header_row_are_found():
+    cells = _table_cells([_gst_receipt()])
+    assert (1, 11) in cells and (1, 12) in cells  # 144.98 under "TOTAL", 8.70 under "GST"
+    assert (1, 6) not in cells and (1, 1) not in cells  # "TOTAL : 180.10" and the address: no table

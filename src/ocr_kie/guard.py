@@ -40,6 +40,19 @@ For each answered key:
      columns labels both values; the examples' layout decides.) Without examples only a label
      fitting the key's name at least :data:`LABEL_FLOOR` makes another value a rival at all.
 
+   - with examples, the page answers the key twice: another value of its kind, under the same label
+     (or the value printed with no label at all), fits the examples' layout better
+     (:func:`~ocr_kie.guard_ambiguity.answered_twice`: the guard returns null rather than pick one).
+     A text that is a label is no second answer: the page prints it as one, or it is another key's
+     name or one of the examples' labels of another key ("联系电话" beside "收款人"); nor is a cell of
+     a table under its header row (:data:`TABLE_COLUMNS`: "TOTAL" over a GST summary's column) when
+     the examples never print the key's value under its label (a form's grid of labels over values,
+     "发票代码 | 发票号码 | 监督电话 | 车号", is such a table too, and there the examples decide).
+3. **The text it is read off must be a field of it**: not a note in brackets after another value of
+   its kind on its line ("2019-05-16（…2019-05-23）"), and, read off a longer text, not after words
+   on its line that are no label of the key ("请写肖刚"; a label the OCR glued to the value is fine,
+   and so are whole lines before it in a run of lines: the company above an address).
+
 A value that fails is set to None by :func:`drop_unfit` (never replaced by another value); the
 :class:`Fit` says why, with the candidate that carried it and the rival that decided. Nothing
 here knows a document type or a phrasing: what decides is the examples' layout, or the key's name.
@@ -50,7 +63,9 @@ as a receipt's title) cannot win against a planted one printed under a label lik
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+import re
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -61,7 +76,8 @@ from rapidfuzz import fuzz
 from ocr_kie.candidates import Candidate, ScoredCandidate, key_candidates, label_similarity, page_candidates
 from ocr_kie.candidates.profiles import KeyProfile
 from ocr_kie.grounding import Evidence, ground, in_prose
-from ocr_kie.normalize import parse_number, squash
+from ocr_kie.guard_ambiguity import alike, answered_twice, bracketed_after
+from ocr_kie.normalize import CJK, parse_number, squash
 from ocr_kie.page import read_pages
 
 __all__ = [
@@ -70,6 +86,7 @@ __all__ = [
     "LABEL_MARGIN",
     "OWN_LABEL",
     "PROFILE_MARGIN",
+    "TABLE_COLUMNS",
     "Fit",
     "check_fit",
     "drop_unfit",
@@ -90,6 +107,10 @@ _FUZZY_MIN_CHARS = 8
 _FUZZY = 90
 #: A line left of a candidate shares its row when their boxes overlap this much vertically (photos tilt).
 _ROW_OVERLAP = 0.3
+#: A row of this many lines or more, under a row of this many, is a table: the row above is its header.
+TABLE_COLUMNS = 3
+#: A value aligned with OCR slips may start this many characters before its line in a run of lines.
+_ALIGN_SLACK = 2
 _TRIM = " \t:：-—=|>,.;；，。()（）[]【】"
 
 
@@ -178,6 +199,23 @@ def _page_lines(documents: Sequence[Document]) -> dict[tuple[int, int], tuple[st
     return {(line.page, line.index): (line.text, line.box) for page in read_pages(documents) for line in page.lines}
 
 
+def _table_cells(documents: Sequence[Document]) -> set[tuple[int, int]]:
+    """The lines that are cells of a table under its header row: (page, index).
+
+    A row of at least :data:`TABLE_COLUMNS` lines under a row of at least as many ("Rate % | TOTAL | GST"
+    over "6% | 144.98 | 8.70"): the line above a cell is its column's header, and labels every cell of it.
+    """
+    cells: set[tuple[int, int]] = set()
+    for page in read_pages(documents):
+        width = Counter(line.row for line in page.lines)
+        by_index = {line.index: line for line in page.lines}
+        for line in page.lines:
+            head = by_index.get(line.above) if line.above is not None else None
+            if head is not None and head.row != line.row and min(width[line.row], width[head.row]) >= TABLE_COLUMNS:
+                cells.add((line.page, line.index))
+    return cells
+
+
 def _left_label(cand: Candidate, lines: Mapping[tuple[int, int], tuple[str, Any]]) -> str | None:
     """The nearest line left of an unlabelled candidate on its row, tilt allowed (a photo's "TOTAL … 21.41")."""
     if cand.label is not None or len(cand.lines) != 1:
@@ -203,13 +241,15 @@ def _label_like(text: str) -> bool:
 class _Scored:
     """A candidate of the key with its fit and label fit (the better of its own label and a tilted row's)."""
 
-    __slots__ = ("cand", "example", "fit", "label", "label_fit", "lines_text")
+    __slots__ = ("cand", "example", "fit", "label", "label_fit", "lines_text", "ordered_texts")
 
     def __init__(
         self, s: ScoredCandidate, profile: KeyProfile | None, names: list[str], lines: Mapping[tuple[int, int], Any]
     ) -> None:
         self.cand = s.candidate
-        self.lines_text = {lines[(s.candidate.page, i)][0] for i in s.candidate.lines if (s.candidate.page, i) in lines}
+        at = [(s.candidate.page, i) for i in s.candidate.lines]
+        self.ordered_texts = tuple(lines[k][0] for k in at if k in lines)  # in the candidate's order
+        self.lines_text = set(self.ordered_texts)
         inferred = _left_label(s.candidate, lines)
         readings = [s.candidate] + ([replace(s.candidate, label=inferred, label_source="left")] if inferred else [])
         best: tuple[float, float, int | None, str | None] = (-1.0, 0.0, None, None)
@@ -241,6 +281,12 @@ def _carriers(value: str, scored: Sequence[_Scored], evidence: Evidence) -> tupl
     return [s for s in scored if s.lines_text & found and _overlaps(value, s.text, loose=True)], True
 
 
+def _names(key: str, prop: Any) -> list[str]:
+    """The key's name and its schema title."""
+    title = prop.get("title") if isinstance(prop, Mapping) else None
+    return [n for n in (str(key), str(title or "")) if n]
+
+
 def _fit_one(
     key: str,
     value: Any,
@@ -249,12 +295,14 @@ def _fit_one(
     profile: KeyProfile | None,
     lines: Mapping[tuple[int, int], tuple[str, Any]],
     evidence: Evidence,
+    other_keys: Collection[str] = (),
+    table_cells: Collection[tuple[int, int]] = (),
 ) -> Fit:
     text = str(value)
     with_examples = profile is not None and bool(profile.views)
     profile = profile if with_examples else None
     basis = "examples" if with_examples else "key name"
-    names = [n for n in (key, str((prop or {}).get("title") or "")) if n]
+    names = _names(key, prop)
     ranked = key_candidates(pool, key, prop, profile=profile)
     scored = [_Scored(s, profile, names, lines) for s in ranked]
     carriers, inside = _carriers(text, scored, evidence)
@@ -273,15 +321,73 @@ def _fit_one(
         "example": best.example,
     }
     margin = PROFILE_MARGIN if with_examples else LABEL_MARGIN
-    failed = _verdict(best, rivals, margin * (INSIDE_SHARE if inside else 1.0), with_examples=with_examples)
+    failed = _read_off(text, best, rivals, [*names, *(profile.labels.values() if profile else ())])
+    # texts that are labels, not values: the page's printed labels, the other keys' names and the examples' labels
+    # of the other keys ("联系电话" printed beside "收款人" reads as a value labelled 收款人, but it is a label)
+    foreign = [*other_keys, *(profile.foreign if profile else ())]
+    labels = {squash(c.label) for c in pool if c.label} | {squash(f) for f in foreign if f}
+    failed = failed or _verdict(
+        best,
+        rivals,
+        margin * (INSIDE_SHARE if inside else 1.0),
+        with_examples=with_examples,
+        page_labels=labels,
+        # unless the examples print the key's value under its label, as a table or a form's grid does
+        table_cells=() if profile and any(v.label_source == "above" for v in profile.views) else table_cells,
+    )
     rival = failed[1] if failed else max(rivals, key=lambda r: r.fit, default=None)
     if rival is not None:
         out.update(rival=rival.text, rival_label=rival.label, rival_fit=round(rival.fit, 4))
     return Fit(**out, ok=False, reason=failed[0]) if failed else Fit(**out)
 
 
+def _read_off(
+    value: str, best: _Scored, rivals: Sequence[_Scored], labels: Sequence[str]
+) -> tuple[str, _Scored | None] | None:
+    """Why the text the value is read off is no field of it: a note in brackets, or words leading up to it."""
+    others = [r for r in rivals if alike(r, best)]
+    for line in best.lines_text:
+        if (other := bracketed_after(value, line, [r.text for r in others])) is not None:
+            rival = next(r for r in others if r.text == other)
+            return f"it is in brackets after another value of its kind on its line: {other!r} in {line!r}", rival
+    # read off a longer text (inside one, or one with a few more words): what leads up to it on its line must be a
+    # label of the key (OCR glued them: "收件人赵军勇"), not words ("请写肖刚", "reads LOT 81, …"); the whole lines
+    # before it in a run of lines are texts of their own (the company above an address, "Co-REG:860671-D")
+    text, sq = squash(best.text), squash(value)
+    if sq != text:
+        start = text.find(sq) if sq in text else fuzz.partial_ratio_alignment(sq, text).dest_start
+        lead = text[_line_start(best, text, start) : start].strip(_TRIM)
+        if (len(CJK.findall(lead)) >= 2 or len(re.findall(r"[a-z]", lead)) >= 3) and label_similarity(
+            lead, list(labels)
+        ) < LABEL_FLOOR:
+            return f"it is read inside {best.text!r}, after words that are no label of the key ({lead!r})", None
+    return None
+
+
+def _line_start(best: _Scored, text: str, start: int) -> int:
+    """Where the line the value starts on begins in the candidate's squashed ``text`` (0 unless it is a run).
+
+    A run's lines are found in its text in order (a run may be printed less a leading code: "7290 tealive …"
+    as "tealive …"). An alignment with OCR slips may start up to :data:`_ALIGN_SLACK` characters before the
+    line it belongs to.
+    """
+    starts, pos = [0], 0
+    for part in (squash(t) for t in best.ordered_texts if len(best.ordered_texts) > 1):
+        at = text.find(part, pos) if part else -1
+        if at >= 0:
+            starts.append(at)
+            pos = at + len(part)
+    return max(b for b in starts if b <= start + _ALIGN_SLACK)
+
+
 def _verdict(
-    best: _Scored, rivals: Sequence[_Scored], margin: float, *, with_examples: bool
+    best: _Scored,
+    rivals: Sequence[_Scored],
+    margin: float,
+    *,
+    with_examples: bool,
+    page_labels: Collection[str] = (),
+    table_cells: Collection[tuple[int, int]] = (),
 ) -> tuple[str, _Scored] | None:
     """Why the value's best candidate does not fit the key (and the rival that says so), or None when it fits."""
     if not rivals:
@@ -311,7 +417,7 @@ def _verdict(
     # the key's label is printed next to another value of the value's kind, and this value's label is that label
     # with more around it (a text of another kind under the bare label, "Total" / "RM Incl.of GST" of a wrapped
     # "Total RM Incl.of GST", is a piece of this value's label, not another answer)
-    same_kind = (r for r in near if r.label and r.label_fit > best.label_fit and r.cand.kind == best.cand.kind)
+    same_kind = (r for r in near if r.label and r.label_fit > best.label_fit and alike(r, best))
     for r in sorted(same_kind, key=lambda r: -r.label_fit):
         if best.label and r.label and _extends(best.label, r.label):
             return f"its label {best.label!r} qualifies the label {r.label!r} of another value {r.text!r}", r
@@ -326,7 +432,13 @@ def _verdict(
     if not with_examples and best.label and best.label_fit >= OWN_LABEL and own:
         r = max(own, key=lambda r: r.fit)
         return f"the key's label is printed next to two values: {best.text!r} and {r.text!r}", r
-    return None
+    # one label printed twice, or a bare second value (guard_ambiguity); without examples the key's name is all
+    # that tells two values apart, so a tie is two answers too. A cell of a table under its column's header is no
+    # second answer: the header labels every cell of its column ("TOTAL" over a GST summary's 144.98)
+    fields = [
+        r for r in rivals if not (r.cand.label_source == "above" and (r.cand.page, r.cand.lines[0]) in table_cells)
+    ]
+    return answered_twice(best, fields, page_labels, ties=not with_examples)
 
 
 def _extends(label: str, other: str) -> bool:
@@ -365,11 +477,14 @@ def check_fit(
         k: v for k, v in values.items() if v is not None and not isinstance(v, bool | list | dict) and str(v).strip()
     }
     evidence = ground(checked, documents)
+    names = {k: _names(k, properties.get(k)) for k in dict.fromkeys([*values, *properties])}
+    cells = _table_cells(documents)
     fits: dict[str, Fit] = {}
     for key, value in checked.items():
         prop = properties.get(key)
         prop = prop if isinstance(prop, Mapping) else None
-        fits[key] = _fit_one(key, value, pool, prop, profiles.get(key), lines, evidence[key])
+        others = [n for k in names if k != key for n in names[k]]
+        fits[key] = _fit_one(key, value, pool, prop, profiles.get(key), lines, evidence[key], others, cells)
     return fits
 
 
