@@ -6,11 +6,19 @@ the Python installation, the installed packages, temp and cache dirs fails, nami
 And the ``model`` marker (``tests/model_guard.py``): a test that runs the real PP-OCR or the real
 embedded LLM is marked ``model``, so ``pytest -m "not model"`` is the fast suite; an unmarked test
 that runs a real model fails, naming what it ran.
+
+And Ray's token: Ray (2.5x and later) turns token authentication on for a new local cluster and
+keeps the token in ``~/.ray/auth_token``, a file outside the repo that a fresh machine lacks. The
+tests give Ray a token of their own in the environment (before anything imports Ray, so every
+local cluster they start, here or in a child process, inherits it): authentication stays on,
+without the file.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import unicodedata
 from pathlib import Path
 
@@ -35,6 +43,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 def pytest_configure(config: pytest.Config) -> None:
     _configure_file_guard(config)
+    if "RAY_AUTH_TOKEN" not in os.environ and "RAY_AUTH_TOKEN_PATH" not in os.environ:
+        os.environ.setdefault("RAY_AUTH_MODE", "token")
+        os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(32)
     if not config.pluginmanager.has_plugin("ocr_kie_model_guard"):
         config.pluginmanager.register(model_guard, "ocr_kie_model_guard")
 
