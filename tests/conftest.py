@@ -7,7 +7,7 @@ And the ``model`` marker (``tests/model_guard.py``): a test that runs the real P
 embedded LLM is marked ``model``, so ``pytest -m "not model"`` is the fast suite; an unmarked test
 that runs a real model fails, naming what it ran.
 
-And Ray's token: Ray (2.5x and later) turns token authentication on for a new local cluster and
+And Ray's token: recent Ray (2.60 here) turns token authentication on for a new local cluster and
 keeps the token in ``~/.ray/auth_token``, a file outside the repo that a fresh machine lacks. The
 tests give Ray a token of their own in the environment (before anything imports Ray, so every
 local cluster they start, here or in a child process, inherits it): authentication stays on,
