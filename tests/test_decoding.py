@@ -219,6 +219,11 @@ def test_the_model_chooses_among_the_candidates_and_moves_no_weight_towards_null
     value, choice, fake = _decode_one(LOVES_NULL, [0.5, 0.4], null_prior=0.3)
     assert value in {"12,000.00", "50,000.00"} and choice.candidate is not None
     assert len(fake.prefixes) == 1
+    # null's model term is the favourite candidate's: against it, null keeps its priors' odds exactly
+    from ocr_kie.pipeline.grounded import combine
+
+    _, combined, best = combine([[-1.0], [-2.0], [-0.01]], [0.5, 0.4, 0.3], GroundedOptions())
+    assert best == 0 and combined[2] / combined[0] == pytest.approx(0.3 / 0.5)
 
 
 def test_model_null_lets_the_models_score_of_null_take_part():
