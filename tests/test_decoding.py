@@ -17,7 +17,7 @@ from ocr_kie.llms import LlamaCppChatModel, embedded_model_path, resolve_llm
 from ocr_kie.loader import PPOCRLoader
 from ocr_kie.parser import schema_from_keys
 from ocr_kie.pipeline.config import resolve_strategy
-from ocr_kie.pipeline.grounded import GroundedDecoder, GroundedOptions, flat_schema
+from ocr_kie.pipeline.grounded import GroundedDecoder, GroundedOptions, combine, flat_schema
 from ocr_kie.pipeline.listing import check_against_candidates, copied_from_examples
 from ocr_kie.testing import FakeOcrEngine, ScriptedChatModel
 
@@ -220,8 +220,6 @@ def test_the_model_chooses_among_the_candidates_and_moves_no_weight_towards_null
     assert value in {"12,000.00", "50,000.00"} and choice.candidate is not None
     assert len(fake.prefixes) == 1
     # null's model term is the favourite candidate's: against it, null keeps its priors' odds exactly
-    from ocr_kie.pipeline.grounded import combine
-
     _, combined, best = combine([[-1.0], [-2.0], [-0.01]], [0.5, 0.4, 0.3], GroundedOptions())
     assert best == 0 and combined[2] / combined[0] == pytest.approx(0.3 / 0.5)
 
