@@ -297,6 +297,14 @@ def _softmax(logits: Sequence[float]) -> list[float]:
     return [e / total for e in exps]
 
 
+def _null_by_priors(priors: Sequence[float], options: GroundedOptions) -> bool:
+    """Whether the profile alone chooses null (the last alternative): its prior is at least every candidate's.
+
+    Never with ``options.model_null``, where the model's score of null takes part.
+    """
+    return not options.model_null and (len(priors) == 1 or priors[-1] >= max(priors[:-1]))
+
+
 def combine(
     logprobs: Sequence[Sequence[float]] | None, priors: Sequence[float], options: GroundedOptions
 ) -> tuple[list[float] | None, list[float], int]:
@@ -320,9 +328,9 @@ def combine(
         combined ones, both over the alternatives, and the chosen alternative's index.
     """
     last = len(priors) - 1
-    null_by_priors = not options.model_null and (last == 0 or priors[last] >= max(priors[:last]))
+    by_priors = _null_by_priors(priors, options)
     p_model = None
-    if logprobs is not None and not null_by_priors:
+    if logprobs is not None and not by_priors:
         logits = [
             (sum(lp) / len(lp) if options.length_normalize else sum(lp)) if lp else -1e9  # cannot be written
             for lp in logprobs
@@ -338,7 +346,7 @@ def combine(
         ]
     )
     chosen = range(len(priors)) if options.model_null else range(last)
-    best = last if null_by_priors else max(chosen, key=combined.__getitem__)
+    best = last if by_priors else max(chosen, key=combined.__getitem__)
     return p_model, combined, best
 
 
@@ -425,7 +433,7 @@ class GroundedDecoder:
         priors = [s.prior for s in scored] + [null_prior]
         texts = [" " + json.dumps(v, ensure_ascii=False) + end for v in values]
         if not opts.model_null:  # the profile decides null: the model chooses among two or more candidates
-            asked = len(scored) > 1 and null_prior < max(priors[:-1])
+            asked = len(scored) > 1 and not _null_by_priors(priors, opts)
             texts = texts[:-1] if asked else []
         logprobs: list[list[float]] | None = scorer.logprobs(prefix, texts) if scorer and texts else None
         if logprobs is not None and len(logprobs) < len(values):
