@@ -53,7 +53,8 @@ def test_eval_real_run_then_rerun_from_the_caches(tmp_path: Path, capsys: pytest
     first = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert first["cache"]["ocr_hits"] == 0 and first["cache"]["llm_hits"] == 0
     assert first["ceiling"]["per_key"]["合计金额"]["fuzzy"] == 1.0
-    assert first["settings"]["ocr"] == "paddle" and first["settings"]["llm"].endswith(".gguf")
+    assert first["settings"]["ocr"] == "paddle"
+    assert first["settings"]["llm"] == "SmolLM2-135M-Instruct.Q4_1.gguf as Q8_0"
 
     assert main(command) == 1
     capsys.readouterr()

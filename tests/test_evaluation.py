@@ -364,7 +364,7 @@ def test_evaluate_real_ocr_and_embedded_llm(tmp_path: Path, paddle) -> None:
     assert 0.05 < report.timings["llm"]["median"] < 600
     assert report.timings["llm"]["p90"] >= report.timings["llm"]["median"]
     assert report.tokens["input"]["median"] > 100 and report.tokens["output"]["total"] > 0
-    assert report.settings["llm"].endswith(".gguf") and report.settings["ocr"] == "paddle"
+    assert report.settings["llm"] == "SmolLM2-135M-Instruct.Q4_1.gguf as Q8_0" and report.settings["ocr"] == "paddle"
     assert report.dataset["examples"] == 1
     for key in KEYS:
         s = report.metrics["per_key"][key]

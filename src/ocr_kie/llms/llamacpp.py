@@ -37,7 +37,9 @@ from ocr_kie.cpus import physical_cores
 from ocr_kie.errors import LlmCallError, LlmConfigError, LlmContextOverflowError, LlmModelNotFoundError, require
 from ocr_kie.llms.binding import token_limit
 from ocr_kie.llms.chat_format import chat_handler, own_template, role_of, text_of
+from ocr_kie.llms.embedded import models_cache_dir
 from ocr_kie.llms.guard import _closing_reserve, _collapse, _Guard, _is_json
+from ocr_kie.llms.quantize import QUANTIZATIONS, requantized
 from ocr_kie.llms.scoring import ContinuationScorer, _ScoringContext
 from ocr_kie.llms.structured import _STRUCTURED_METHODS, _response_format, _structured_schema
 
@@ -134,12 +136,14 @@ def _close_loaded() -> None:
         _LOADED.clear()
 
 
-def _load(path: str, n_ctx: int, n_threads: int) -> _Loaded:
-    key = (path, n_ctx, n_threads)
+def _load(path: str, n_ctx: int, n_threads: int, quantization: str | None = None) -> _Loaded:
+    key = (path, n_ctx, n_threads, quantization)
     with _LOADED_LOCK:
         loaded = _LOADED.get(key)
         if loaded is None:
             llama_cpp = _import_llama_cpp()
+            if quantization is not None:  # converted once into the models cache (see ocr_kie.llms.quantize)
+                path = str(requantized(llama_cpp, Path(path), quantization, models_cache_dir()))
             logger.info("loading %s (n_ctx=%d, n_threads=%d)", path, n_ctx, n_threads)
             try:
                 with model_params_without_amx(llama_cpp):  # AMX buffers crash llama.cpp: see ocr_kie.amx
@@ -201,6 +205,11 @@ class LlamaCppChatModel(BaseChatModel):
     chat_template: str | None = None
     """A Jinja chat template used instead of the GGUF's (e.g. :data:`~ocr_kie.llms.chat_format.TRANSCRIPT`
     for a base model); a GGUF without one gets ChatML."""
+    quantization: str | None = None
+    """Run the weights converted to this quantization (``"q8_0"``): converted once, on first load, into
+    the models cache, and the shipped file is used where that cannot be done (see
+    :mod:`ocr_kie.llms.quantize`). The embedded SmolLM2 sets it: llama.cpp evaluates its Q4_1
+    weights as Q8_0 about 1.45x faster on x86-64, with nearly the same scores."""
 
     def __init__(self, **data: Any) -> None:
         # Checked here, not in a validator: pydantic would wrap the error in a ValidationError.
@@ -216,6 +225,13 @@ class LlamaCppChatModel(BaseChatModel):
     @classmethod
     def _absolute(cls, value: str) -> str:
         return str(Path(value).expanduser().resolve())
+
+    @field_validator("quantization")
+    @classmethod
+    def _known_quantization(cls, value: str | None) -> str | None:
+        if value is not None and value not in QUANTIZATIONS:
+            raise ValueError(f"unknown quantization {value!r}: use one of {sorted(QUANTIZATIONS)} or None")
+        return value
 
     @field_validator("n_ctx", "n_threads", "max_tokens")
     @classmethod
@@ -238,15 +254,17 @@ class LlamaCppChatModel(BaseChatModel):
             "repeat_penalty": self.repeat_penalty,
             "json_schema": self.json_schema,
             "chat_template": self.chat_template,
+            "quantization": self.quantization,
         }
 
     @property
     def model_name(self) -> str:
-        """The GGUF file's name."""
-        return Path(self.model_path).name
+        """The GGUF file's name, and the quantization it runs in when converted (``"….Q4_1.gguf as Q8_0"``)."""
+        name = Path(self.model_path).name
+        return f"{name} as {self.quantization.upper()}" if self.quantization else name
 
     def _loaded(self) -> _Loaded:
-        return _load(self.model_path, self.n_ctx, self.n_threads)
+        return _load(self.model_path, self.n_ctx, self.n_threads, self.quantization)
 
     @property
     def client(self) -> Any:

@@ -43,6 +43,8 @@ def _embedded(name: str, *, spec: str | None, **kwargs: Any) -> BaseChatModel:
     model = embedded_model(name)
     if model.chat_template:
         kwargs.setdefault("chat_template", model.chat_template)
+    if model.runs_as:
+        kwargs.setdefault("quantization", model.runs_as)
     return llamacpp.create(str(model.path()), spec=spec, **kwargs)
 
 
