@@ -91,7 +91,7 @@ class _ScoringContext:
         up to about 0.15 nats, see ``tests/test_decoding.py``).
 
         Returns:
-            Per span, the logits that predict its tokens after the first (one row per token).
+            Per span, the log-probabilities of its tokens after the first.
         """
         import numpy as np
 
@@ -125,7 +125,15 @@ class _ScoringContext:
             row_of = {j: row for row, j in enumerate(outputs)}
             rows = np.ctypeslib.as_array(self.ctx.get_logits(), shape=(len(outputs) * self.n_vocab,))
             rows = rows.reshape(len(outputs), self.n_vocab)
-            return [rows[[row_of[j] for j in path]].astype(np.float64) for path in paths]
+            # Each output row's log-normaliser once (a row shared by several spans too), in the
+            # logits' own float32: one pass over the vocabulary per row, no float64 copies of it.
+            top = rows.max(axis=1)
+            norm = top + np.log(np.exp(rows - top[:, None]).sum(axis=1))
+            out = []
+            for path, (_, tokens) in zip(paths, spans, strict=True):
+                picked = [row_of[j] for j in path]
+                out.append((rows[picked, tokens[1:]] - norm[picked]).astype(np.float64))
+            return out
         finally:
             for seq in range(1, len(spans) + 1):
                 self.ctx.kv_cache_seq_rm(seq, -1, -1)
@@ -179,8 +187,6 @@ class ContinuationScorer:
         Raises:
             LlmContextOverflowError: The prompt and a continuation do not fit the context.
         """
-        import numpy as np
-
         ctx = self.context
         base = self.tokenize(prefix)
         out: list[list[float]] = [[] for _ in continuations]
@@ -199,11 +205,8 @@ class ContinuationScorer:
         for group in groups:
             scored = ctx.score([spans[i] for i in group])
             self.evaluated += ctx.decoded
-            for index, logits in zip(group, scored, strict=True):
+            for index, picked in zip(group, scored, strict=True):
                 start, tokens = spans[index]
-                top = logits.max(axis=1, keepdims=True)
-                norm = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
-                picked = logits[np.arange(len(tokens) - 1), tokens[1:]] - norm
                 out[index] = [float(v) for v in picked[_common_prefix(tokens[1:], base[start + 1 :]) :]]
         return out
 
