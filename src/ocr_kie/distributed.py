@@ -152,7 +152,7 @@ def run_ray(
             ChainActor,
             fn_constructor_args=(factory, config),
             batch_size=BATCH_SIZE,
-            concurrency=actors,
+            compute=ray.data.ActorPoolStrategy(size=actors),  # `concurrency=` is deprecated since Ray 2.51
             num_cpus=cpus_per_actor,
         )
         for row in ds.iter_rows():
