@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.messages import HumanMessage
 
 from ocr_kie.errors import LlmConfigError
 from ocr_kie.llms import LlamaCppChatModel, embedded_model_path, resolve_llm
@@ -103,8 +104,6 @@ def test_q8_0_weights_are_loaded_and_score_like_the_shipped_q4_1(tmp_path: Path,
     scores = []
     for model in (shipped, q8):
         with model.scorer() as scorer:
-            from langchain_core.messages import HumanMessage
-
             prompt = scorer.prompt([HumanMessage(f"{page}\n\nThe receipt's total as JSON.")])
             scores.append([sum(lp) for lp in scorer.logprobs(prompt + '{"total":', options)])
     best = [max(range(len(options)), key=lambda i: s[i]) for s in scores]

@@ -207,9 +207,8 @@ class LlamaCppChatModel(BaseChatModel):
     for a base model); a GGUF without one gets ChatML."""
     quantization: str | None = None
     """Run the weights converted to this quantization (``"q8_0"``): converted once, on first load, into
-    the models cache, and the shipped file is used where that cannot be done (see
-    :mod:`ocr_kie.llms.quantize`). The embedded SmolLM2 sets it: llama.cpp evaluates its Q4_1
-    weights as Q8_0 about 1.45x faster on x86-64, with nearly the same scores."""
+    the models cache; the shipped file runs, with a warning, where that cannot be done. The embedded
+    SmolLM2 sets it (why: :mod:`ocr_kie.llms.quantize`)."""
 
     def __init__(self, **data: Any) -> None:
         # Checked here, not in a validator: pydantic would wrap the error in a ValidationError.
@@ -259,7 +258,10 @@ class LlamaCppChatModel(BaseChatModel):
 
     @property
     def model_name(self) -> str:
-        """The GGUF file's name, and the quantization it runs in when converted (``"….Q4_1.gguf as Q8_0"``)."""
+        """The GGUF file's name, and the quantization it is set to run in (``"….Q4_1.gguf as Q8_0"``).
+
+        Where the conversion cannot be done the shipped weights run and the load logs a warning saying so.
+        """
         name = Path(self.model_path).name
         return f"{name} as {self.quantization.upper()}" if self.quantization else name
 
