@@ -253,11 +253,12 @@ def property_spec(r: random.Random) -> Spec:
         years = 70 if use == "城镇住宅用地" else (40 if use == "商服用地" else 50)
     else:
         use, kind, nature = "城镇住宅用地/住宅", "国有建设用地使用权/房屋所有权", r.choice(NATURES)
-        shown = f"{area:.2f}{sq}"
+        shown, bare = f"{area:.2f}{sq}", f"{area:.2f}"  # the key is the number alone (PP-OCR reads ㎡ as m)
         if r.random() < 0.5:  # one cell for both: the key is the building's area after the land's
-            areas = [F("面积", f"共有宗地面积{land:.2f}{sq}/房屋建筑面积{shown}", "建筑面积", shown)]
+            areas = [F("面积", f"共有宗地面积{land:.2f}{sq}/房屋建筑面积{shown}", "建筑面积", bare)]
         else:
-            areas = [F("共有宗地面积", f"{land:.2f}{sq}"), F(r.choice(["建筑面积", "房屋建筑面积"]), shown, "建筑面积")]
+            areas = [F("共有宗地面积", f"{land:.2f}{sq}"),
+                     F(r.choice(["建筑面积", "房屋建筑面积"]), shown, "建筑面积", bare)]  # fmt: skip
         other = [F("权利其他状况", f"专有建筑面积{area - shared:.2f}{sq}，分摊建筑面积{shared:.2f}{sq}"),
                  F("房屋结构", r.choice(STRUCTURES)),
                  F("所在层/总层数", f"{floor}/{floor + r.randint(0, 20)}")]  # fmt: skip
@@ -502,13 +503,13 @@ TYPES = {
         "labels, two pairs to a row (spaced), its registration page, the fields as lines and the registrar's 落款 "
         "under a red round seal (seal), or a query result in a ruled table (table). 不动产权证号 is printed at the "
         "top without a label on the certificate (京(2021)朝阳区不动产权第0012345号) and after 不动产权证号 or 证书号 "
-        "in the query result; 权利人 is one name or two joined by 、; 建筑面积 is the building's area with its unit "
-        "as printed (89.56平方米, 89.56㎡; from 面积 共有宗地面积12345.67平方米/房屋建筑面积89.56平方米 the "
-        "building's part alone); 登记日期 is the date under the seal, without a label, on the registration page. "
-        "Distractors: 共有情况, 不动产单元号, 权利类型, 权利性质, 用途, 共有宗地面积, 专有建筑面积 and 分摊建筑面积 "
-        "(areas), 使用期限 (two more dates), 所在层/总层数, 印制编号, the query's date and 查询编号. 建筑面积 is null "
-        "on land-use certificates, which print 宗地面积 (a look-alike) only; 登记日期 is absent on some query "
-        "results.",
+        "in the query result; 权利人 is one name or two joined by 、; 建筑面积 is the building's area, the number "
+        "without its unit (89.56平方米 or 89.56㎡ -> 89.56; from 面积 "
+        "共有宗地面积12345.67平方米/房屋建筑面积89.56平方米 the building's part alone); 登记日期 is the date under "
+        "the seal, without a label, on the registration page. Distractors: 共有情况, 不动产单元号, 权利类型, "
+        "权利性质, 用途, 共有宗地面积, 专有建筑面积 and 分摊建筑面积 (areas), 使用期限 (two more dates), "
+        "所在层/总层数, 印制编号, the query's date and 查询编号. 建筑面积 is null on land-use certificates, which "
+        "print 宗地面积 (a look-alike) only; 登记日期 is absent on some query results.",
     ),
     "phonebill": g.DocType(
         "phonebill", PHONEBILL_KEYS, phonebill_spec, ("split", "leader", "spaced"),
