@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/grounded_weights.py RESULTS [RESULTS ...] [--model-weights 0 0.1 0.3 1]
-        [--null-priors 0.05] [--prior-weight 1.0]
+        [--null-priors 0.05] [--prior-weight 1.0] [--model-reaches none 3]
 
 ``RESULTS`` are files written by ``benchmarks/grounded_benchmark.py`` (``<name>.json`` or
 ``<name>.rows.jsonl``): for every document and key they hold each alternative's prior and the
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from extraction_benchmark import score
 
-from ocr_kie.pipeline.grounded import GroundedOptions, combine
+from ocr_kie.pipeline.grounded import GroundedOptions, combine, model_asks
 
 
 def grounded_rows(path: Path) -> list[dict[str, Any]]:
@@ -47,8 +47,12 @@ def exact_accuracy(rows: list[dict[str, Any]], options: GroundedOptions) -> floa
             # Stored per alternative: [value, prior, sum of the log-probabilities, tokens]; the null
             # alternative is last and takes this setting's null prior.
             priors = [prior for _, prior, _, _ in alternatives[:-1]] + [options.null_prior]
-            logprobs = [[total_lp / tokens] * tokens if tokens else [] for _, _, total_lp, tokens in alternatives]
-            _, _, best = combine(logprobs, priors, options)
+            asked = set(model_asks(priors, options))
+            logprobs = [
+                [total_lp / tokens] * tokens if tokens and j in asked else []
+                for j, (_, _, total_lp, tokens) in enumerate(alternatives)
+            ]
+            _, _, best = combine(logprobs if asked else None, priors, options)
             right += score(alternatives[best][0], row["gold"].get(key))[0]
             total += 1
     return right / total if total else 0.0
@@ -60,22 +64,28 @@ def main() -> int:
     parser.add_argument("--model-weights", nargs="+", type=float, default=[0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0])
     parser.add_argument("--null-priors", nargs="+", type=float, default=[GroundedOptions().null_prior])
     parser.add_argument("--prior-weight", type=float, default=GroundedOptions().prior_weight)
+    parser.add_argument(
+        "--model-reaches", nargs="+", type=lambda v: None if v == "none" else float(v),
+        default=[GroundedOptions().model_reach], help="GroundedOptions.model_reach values ('none': every candidate)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     sets = {path.name.removesuffix(".rows.jsonl").removesuffix(".json"): grounded_rows(path) for path in args.results}
     print(
-        "| length-normalised | model_weight | null_prior | "
+        "| length-normalised | model_weight | null_prior | model_reach | "
         + " | ".join(f"{n} ({len(r)})" for n, r in sets.items())
         + " | mean |"
     )
-    print("|---" * (len(sets) + 4) + "|")
-    for normalise, weight, null in itertools.product([True, False], args.model_weights, args.null_priors):
+    print("|---" * (len(sets) + 5) + "|")
+    settings = itertools.product([True, False], args.model_weights, args.null_priors, args.model_reaches)
+    for normalise, weight, null, reach in settings:
         options = GroundedOptions(
-            model_weight=weight, prior_weight=args.prior_weight, null_prior=null, length_normalize=normalise
-        )
+            model_weight=weight, prior_weight=args.prior_weight, null_prior=null, length_normalize=normalise,
+            model_reach=reach,
+        )  # fmt: skip
         accuracies = [exact_accuracy(rows, options) for rows in sets.values()]
         cells = " | ".join(f"{a:.3f}" for a in [*accuracies, sum(accuracies) / len(accuracies)])
-        print(f"| {'yes' if normalise else 'no'} | {weight:g} | {null:g} | {cells} |")
+        print(f"| {'yes' if normalise else 'no'} | {weight:g} | {null:g} | {reach} | {cells} |")
     return 0
 
 

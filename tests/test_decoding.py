@@ -157,7 +157,7 @@ def test_decoder_builds_the_answer_key_by_key_and_combines_model_and_prior():
     candidates = options_for_keys(docs, schema, GroundedOptions())
     # The model prefers the wrong amount a little; the label prior of the right one wins.
     model = FakeLocalModel({'"50,000.00"': -1.0, '"12,000.00"': -1.2, '"每月5日"': -0.1})
-    decoder = GroundedDecoder(model, schema, GroundedOptions())
+    decoder = GroundedDecoder(model, schema, GroundedOptions(model_reach=None))  # every candidate scored
     values, choices, info = decoder.decode([HumanMessage("doc")], candidates)
     assert values == {"可用额度": "12,000.00", "账单日": "每月5日"}
     assert info["reply"] == '{"可用额度": "12,000.00", "账单日": "每月5日"}'
@@ -172,6 +172,30 @@ def test_decoder_builds_the_answer_key_by_key_and_combines_model_and_prior():
     # The model alone (prior weight 0) takes its favourite.
     alone = GroundedDecoder(model, schema, GroundedOptions(prior_weight=0.0))
     assert alone.decode([HumanMessage("doc")], candidates)[0]["可用额度"] == "50,000.00"
+
+
+def test_the_model_is_not_asked_about_candidates_it_could_not_lift_to_the_top():
+    from ocr_kie.pipeline.grounded import model_asks, options_for_keys
+
+    docs = fake_docs()
+    schema = schema_from_keys(KEYS)
+    candidates = options_for_keys(docs, schema, GroundedOptions())
+    priors = [s.prior for s in candidates["可用额度"][:4]]
+    # The labelled amount's prior is far above the others': at weight 0.1 and reach 3 the model
+    # could lift another by at most 0.3 in log, so the profile decides and nothing is scored.
+    assert max(priors) / sorted(priors)[-2] > 1.35
+    model = FakeLocalModel({'"50,000.00"': -1.0, '"12,000.00"': -1.2})
+    values, choices, _ = GroundedDecoder(model, schema, GroundedOptions()).decode([HumanMessage("doc")], candidates)
+    assert values["可用额度"] == "12,000.00" and model.fake.prefixes == []
+    assert choices["可用额度"].model_score is None
+    # With a larger weight the same candidates are within reach and the model is asked.
+    assert len(model_asks([*priors, 0.05], GroundedOptions(model_weight=1.0))) >= 2
+    # Close priors: both are asked, a far one is not; null only with model_null.
+    opts = GroundedOptions()
+    assert model_asks([0.9, 0.8, 0.5, 0.05], opts) == [0, 1]
+    assert model_asks([0.9, 0.5, 0.05], opts) == []
+    assert model_asks([0.9, 0.8, 0.05], GroundedOptions(model_null=True)) == [0, 1, 2]
+    assert model_asks([0.9, 0.8, 0.5, 0.05], GroundedOptions(model_reach=None)) == [0, 1, 2]
 
 
 def test_decoder_with_model_weight_zero_takes_the_best_prior_without_asking_the_model():
