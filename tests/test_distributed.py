@@ -48,10 +48,45 @@ class FirstLineChain:
         return build_chain(["first"], llm=FirstLineModel(), ocr=get_engine("paddle", threads=1), cache=False)
 
 
+class _NicenessFactory:
+    """A picklable chain recipe whose chain answers with its process's nice level."""
+
+    threads = 1
+
+    def __call__(self):
+        from langchain_core.runnables import RunnableLambda
+
+        return RunnableLambda(lambda source: {"nice": os.nice(0)})
+
+
+def _test_path() -> str:
+    return os.pathsep.join([str(ROOT / "src"), str(ROOT / "tests")])
+
+
+@pytest.mark.timeout(600)
+def test_a_local_ray_run_ray_starts_runs_its_actors_at_the_drivers_priority(tmp_path):
+    # Ray lowers its workers' priority by 15 nice levels: beside anything else on the machine
+    # (the local runner's workers run at the driver's priority) the actors got a small share of the cores.
+    from ocr_kie.distributed import run_ray
+
+    if ray.is_initialized():
+        ray.shutdown()
+    paths = []
+    for i in range(2):
+        paths.append(tmp_path / f"doc-{i}.bin")
+        paths[-1].write_bytes(b"any bytes: the chain does not read them")
+    init = {"num_cpus": 1, "include_dashboard": False, "runtime_env": {"env_vars": {"PYTHONPATH": _test_path()}}}
+    try:
+        summary = run_ray(_NicenessFactory(), [str(p) for p in paths], tmp_path / "out.jsonl", actors=1, init=init)
+    finally:
+        ray.shutdown()
+    assert summary.succeeded == 2
+    assert {r["values"]["nice"] for r in read(tmp_path / "out.jsonl").values()} == {os.nice(0)}
+
+
 @pytest.fixture(scope="module")
 def local_ray():
-    path = os.pathsep.join([str(ROOT / "src"), str(ROOT / "tests")])
-    ray.init(num_cpus=2, include_dashboard=False, runtime_env={"env_vars": {"PYTHONPATH": path}})
+    ray.init(num_cpus=2, include_dashboard=False, runtime_env={"env_vars": {"PYTHONPATH": _test_path()}})
     yield
     ray.shutdown()
 

@@ -141,7 +141,7 @@ def run_ray(
         sink.close()
         return summary
     if not ray.is_initialized():
-        ray.init(address=address, **({"log_to_driver": False} | (init or {})))
+        ray.init(address=address, **_init_arguments(address, init))
     try:
         # Reading takes no CPU reservation: with every CPU held by an actor, reads that asked
         # for one would never be scheduled (and the actors would wait for them forever).
@@ -171,6 +171,20 @@ def run_ray(
     finally:
         sink.close()
     return summary
+
+
+def _init_arguments(address: str | None, init: dict[str, Any] | None) -> dict[str, Any]:
+    """``ray.init``'s arguments: the caller's ``init`` over these defaults.
+
+    A local Ray started here runs its workers at the driver's priority: Ray's default lowers them
+    by 15 nice levels, so on a machine shared with anything else (or with the local runner's
+    workers, which run at the driver's priority) the actors got a small share of the cores. A
+    cluster keeps its own setting (``address`` or ``RAY_ADDRESS`` given: nothing is passed).
+    """
+    defaults: dict[str, Any] = {"log_to_driver": False}
+    if address is None and not os.environ.get("RAY_ADDRESS"):
+        defaults["_system_config"] = {"worker_niceness": 0}
+    return defaults | (init or {})
 
 
 def _paths(sources: str | Sequence[str]) -> list[str]:
