@@ -1,6 +1,6 @@
 """Generate the held-out Chinese document set (``benchmarks/datasets/zh-docs``), issue 11.
 
-Twenty-eight document types that are **not** in zh-kie (which has credit-card bill screens, train
+Thirty-two document types that are **not** in zh-kie (which has credit-card bill screens, train
 tickets, shop receipts/invoices), one dataset folder each, in the layout
 ``ocr_kie.evaluation.load_labelled_dataset`` reads (``images/<id>.<ext>``, ``labels/<id>.json``,
 ``dataset.json`` with name, description, keys, examples; ``examples.jsonl`` with five worked
@@ -16,8 +16,10 @@ examples whose images are in ``examples/``):
   held out, with the ``prose`` and ``matrix`` layouts; in ``zh_docs_half_e.py``);
 - ``parking`` 停车收费票, ``marriage`` 结婚证, ``repair`` 汽车维修结算单, ``cinema`` 电影票 (half F, added later and
   held out, with the ``grid`` and ``caption`` layouts; in ``zh_docs_half_f.py``);
-- ``property`` 不动产权证书, ``phonebill`` 话费账单, ``social`` 社保缴费证明, ``register`` 挂号单 (half G, added last
-  and held out, with the ``spaced`` and ``seal`` layouts; in ``zh_docs_half_g.py``).
+- ``property`` 不动产权证书, ``phonebill`` 话费账单, ``social`` 社保缴费证明, ``register`` 挂号单 (half G, added later
+  and held out, with the ``spaced`` and ``seal`` layouts; in ``zh_docs_half_g.py``);
+- ``passport`` 护照, ``deposit`` 定期存单, ``vaccine`` 宠物免疫证, ``tax`` 个人所得税纳税记录 (half H, added last and
+  held out, with the ``bilingual`` and ``ledger`` layouts; in ``zh_docs_half_h.py``).
 
 Each type is drawn in at least three layouts from one small layout engine: ``colon`` (label,
 separator and value on one line), ``split`` (label left, value right-aligned on its row, app
@@ -1324,10 +1326,12 @@ sys.modules.pop("zh_docs_half_d", None)  # bound to this module even when it is 
 sys.modules.pop("zh_docs_half_e", None)  # half E (driving, checkup, fuel, tuition; prose and matrix), the same way
 sys.modules.pop("zh_docs_half_f", None)  # half F (parking, marriage, repair, cinema; grid and caption), the same way
 sys.modules.pop("zh_docs_half_g", None)  # half G (property, phonebill, social, register; spaced and seal), the same way
+sys.modules.pop("zh_docs_half_h", None)  # half H (passport, deposit, vaccine, tax; bilingual and ledger), the same way
 import zh_docs_half_d  # noqa: E402
 import zh_docs_half_e  # noqa: E402
 import zh_docs_half_f  # noqa: E402
 import zh_docs_half_g  # noqa: E402
+import zh_docs_half_h  # noqa: E402
 
 TYPES.update(zh_docs_half_d.TYPES)
 LAYOUTS.update(zh_docs_half_d.LAYOUTS)
@@ -1337,6 +1341,8 @@ TYPES.update(zh_docs_half_f.TYPES)
 LAYOUTS.update(zh_docs_half_f.LAYOUTS)
 TYPES.update(zh_docs_half_g.TYPES)
 LAYOUTS.update(zh_docs_half_g.LAYOUTS)
+TYPES.update(zh_docs_half_h.TYPES)
+LAYOUTS.update(zh_docs_half_h.LAYOUTS)
 
 
 def doc_rng(seed: int, doc_type: str, tag: str) -> random.Random:

@@ -1,4 +1,4 @@
-"""The held-out Chinese documents (zh-docs, halves A to G) and the injection set: reproducible and readable."""
+"""The held-out Chinese documents (zh-docs, halves A to H) and the injection set: reproducible and readable."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ HALVES = {
     "E": ["driving", "checkup", "fuel", "tuition"],  # held out: generated after A-D were all looked at
     "F": ["parking", "marriage", "repair", "cinema"],  # held out: generated after E, since reported once
     "G": ["property", "phonebill", "social", "register"],  # held out: generated after F, since reported once
+    "H": ["passport", "deposit", "vaccine", "tax"],  # held out: generated after G, never reported
 }
 TYPES = [t for half in HALVES.values() for t in half]
 ZH_KIE_KEYS = {"bill", "ticket", "receipt"}
@@ -49,10 +50,10 @@ def _meta(doc_type: str) -> dict:
     return json.loads((DATA / doc_type / "dataset.json").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize(
-    "doc_type",
-    ["takeout", "bankslip", "license", "taxi", "policy", "delivery", "driving", "tuition", *HALVES["F"], *HALVES["G"]],
-)
+REPRODUCED = ["takeout", "bankslip", "license", "taxi", "policy", "delivery", "driving", "tuition"]
+
+
+@pytest.mark.parametrize("doc_type", [*REPRODUCED, *HALVES["F"], *HALVES["G"], *HALVES["H"]])
 def test_generator_reproduces_the_committed_files(tmp_path, doc_type):
     gen = _script("make_zh_docs")
     assert gen.main(["--subset", doc_type, "--count", "2", "--out", str(tmp_path)]) == 0
@@ -71,7 +72,7 @@ def test_split_names_every_type_once():
     line = next(ln for ln in split.splitlines() if ln.startswith("Machine-readable"))
     halves = {h: line.split(f"half {h} = `")[1].split("`")[0].split() for h in HALVES}
     assert halves == HALVES
-    assert sorted(p.name for p in DATA.iterdir() if p.is_dir()) == sorted(TYPES) and len(set(TYPES)) == 28
+    assert sorted(p.name for p in DATA.iterdir() if p.is_dir()) == sorted(TYPES) and len(set(TYPES)) == 32
     assert not ZH_KIE_KEYS & set(TYPES)
 
 
@@ -307,6 +308,80 @@ def test_half_g_brings_spaced_and_seal_layouts_no_other_half_has_and_every_kind_
     assert any(any("０" <= ch <= "９" for ch in v) for lab in labels for v in lab.values() if v)  # full-width
 
 
+def test_half_h_brings_bilingual_and_ledger_layouts_no_other_half_has_and_every_kind_of_difficulty():
+    gen = _script("make_zh_docs")
+    half_h = gen.sys.modules["zh_docs_half_h"]
+    old = {lay for h in "ABCDEFG" for t in HALVES[h] for lay in _meta(t)["layouts"]}
+    new = {lay for t in HALVES["H"] for lay in _meta(t)["layouts"]}
+    assert {"bilingual", "ledger"} <= new - old and len(new & old) >= 4  # two new kinds among older ones
+    for t in HALVES["H"]:  # three layouts each, one of them new
+        assert len(_meta(t)["layouts"]) == 3 and {"bilingual", "ledger"} & set(_meta(t)["layouts"])
+    specs = {t: [gen.spec_only(gen.TYPES[t], gen.DEFAULT_SEED, f"{i:03d}") for i in range(20)] for t in HALVES["H"]}
+    assert {s["layout"] for ss in specs.values() for s in ss} == new  # every layout is drawn
+    fields = {t: [f for s in ss for f in s["fields"] if f.key] for t, ss in specs.items()}
+    keyed = [f for fs in fields.values() for f in fs]
+    # bilingual: every label and heading of the page has its English; ledger: entries, each a section ENTRY, its
+    # unlabelled head, then its labelled fields; the rabies shot's date is its entry's head
+    for s in specs["passport"] + specs["deposit"]:
+        if s["layout"] == "bilingual":
+            printed = [f.shown if f.section else f.label for f in s["fields"] if f.label or f.section]
+            assert all(text in half_h.EN for text in printed)
+    for s in specs["vaccine"] + specs["tax"]:
+        starts = [i for i, f in enumerate(s["fields"]) if f.section and f.shown == half_h.ENTRY]
+        assert (len(starts) >= 1) == (s["layout"] == "ledger")
+        assert all(not s["fields"][i + 1].label and s["fields"][i + 2 :] for i in starts)
+    heads = [s["fields"][i + 1] for s in specs["vaccine"] if s["layout"] == "ledger"
+             for i, f in enumerate(s["fields"]) if f.section and f.shown == half_h.ENTRY]  # fmt: skip
+    assert any(f.key == "狂犬疫苗接种日期" for f in heads)
+    # sub-spans: the province of 浙江/ZHEJIANG, the end of 有效期限 or 起止日期, the date of a shot's head line
+    subspans = {f.key for f in keyed if f.value and f.value != f.shown and f.value in f.shown}
+    assert {"出生地点", "签发地点", "有效期至", "到期日", "狂犬疫苗接种日期"} <= subspans
+    # keys printed under another name
+    assert {(f.key, f.label) for f in keyed} >= {
+        ("护照号码", "护照号"), ("护照号码", "证件号码"), ("户名", "客户名称"), ("存入金额", "本金"),
+        ("宠物主人", "饲养人"), ("宠物名", "昵称"), ("免疫单位", "接种医院"), ("纳税人识别号", "身份证件号码"),
+        ("实缴税额合计", "合计"), ("开具日期", "填发日期"),
+    }  # fmt: skip
+    # the clinic as the title or after 免疫单位： under a generic title; the certificate's number after No. at its top
+    titles = [s["title_key"] for s in specs["vaccine"] if "title_key" in s]
+    assert {t[1] == t[2] for t in titles} == {True, False}
+    assert any(s["serial"] == f"No.{s['values']['免疫证号']}" for s in specs["vaccine"])
+    # bare amounts whatever is printed (实缴税额合计), an amount kept as printed (存入金额)
+    bare = [f for f in fields["tax"] if f.key == "实缴税额合计"]
+    assert any("¥" in f.shown for f in bare) and any("元" in f.shown for f in bare)
+    assert all(f.value and f.value[0] != "¥" and not f.value.endswith("元") for f in bare)
+    kept = [f for f in fields["deposit"] if f.key == "存入金额"]
+    assert all(f.value is None for f in kept)
+    assert {"¥", "元", "RMB"} <= {m for f in kept for m in ("¥", "元", "RMB", "CNY") if m in f.shown}
+    # null keys whose look-alike is printed
+    look_alike = {
+        "passport": ("签发地点", "签发机关"),
+        "deposit": ("到期日", "起息日"),
+        "vaccine": ("狂犬疫苗接种日期", "下次接种"),
+        "tax": ("开具日期", "查询时间"),
+    }
+    for doc_type, (key, label) in look_alike.items():
+        absent = [s for s in specs[doc_type] if s["values"][key] is None]
+        printed = [[*(f"{f.label} {f.shown}" for f in s["fields"]), *s["notes"]] for s in absent]
+        assert absent and all(any(label in line for line in lines) for lines in printed), doc_type
+    # a landline next to a mobile (in full or masked): on pet records, passport forms and counter printouts
+    forms = [s for t, lay in (("passport", "table"), ("deposit", "colon")) for s in specs[t] if s["layout"] == lay]
+    for s in specs["vaccine"] + forms:
+        printed = [*(f.shown for f in s["fields"]), *s["notes"]]
+        assert any(re.search(r"0\d{2,3}-\d{8}", v.translate(FOLD)) for v in printed)
+        assert any(re.search(r"1\d\d(?:\*{4}|\d{4})\d{4}", v.translate(FOLD)) for v in printed)
+    labels = [d.labels for t in HALVES["H"] for d in load_dataset(DATA / t)]
+    values = [v.translate(FOLD) for lab in labels for v in lab.values() if v]
+    assert sum(lab[k] is None for lab in labels for k in lab) >= 10  # absent keys
+    dates = [v for v in values if v[:2] == "20" and len(v) >= 8 and not v[4:5].isdigit()]
+    assert all(any(sep in v for v in dates) for sep in ("-", "/", "年", "."))  # dates in four formats
+    assert any(re.fullmatch(r"\d\d \d{1,2}月 /[A-Z]{3} \d{4}", v) for v in values)  # and as a passport prints them
+    for s in specs["vaccine"] + specs["tax"] + [s for s in specs["deposit"] if s["values"]["到期日"]]:
+        printed = " ".join([*(f.shown for f in s["fields"]), *s["notes"]]).translate(FOLD)
+        assert len(re.findall(r"(?:19|20)\d\d[-/.年]\d", printed)) >= 3  # three or more dates
+    assert any(any("０" <= ch <= "９" for ch in v) for lab in labels for v in lab.values() if v)  # full-width
+
+
 @pytest.mark.parametrize("doc_type", TYPES)
 def test_labels_match_the_dataset_keys(doc_type):
     meta = _meta(doc_type)
@@ -354,16 +429,18 @@ def engine():
     return get_engine("paddle")
 
 
-def test_the_ocr_ceiling_is_recorded_for_every_type_and_halves_c_to_g_read_at_least_95_percent_but_two_keys():
+def test_the_ocr_ceiling_is_recorded_for_every_type_and_halves_c_to_h_read_at_least_95_percent_but_three_keys():
     ceiling = json.loads((DATA / "ocr_ceiling.json").read_text(encoding="utf-8"))
     assert sorted(ceiling) == sorted(TYPES)
     for doc_type in TYPES:
         assert ceiling[doc_type]["documents"] == 25 and list(ceiling[doc_type]["ceiling"]) == _meta(doc_type)["keys"]
-    for doc_type in HALVES["C"] + HALVES["D"] + HALVES["E"] + HALVES["F"] + HALVES["G"]:
+    for doc_type in [t for h in "CDEFGH" for t in HALVES[h]]:
         for key, c in ceiling[doc_type]["ceiling"].items():
-            # the known slips (README): PP-OCR drops the thousands comma of 3 of tuition's 25 totals, and reads
-            # 川A as 川IA on 4 of parking's 25 plates (and the 0 of 湘A02FM0 as O on a fifth)
-            floor = {("tuition", "合计金额"): 0.85, ("parking", "车牌号"): 0.8}.get((doc_type, key), 0.95)
+            # the known slips (README): PP-OCR drops the thousands comma of 3 of tuition's 25 totals, reads 川A as
+            # 川IA on 4 of parking's 25 plates (and the 0 of 湘A02FM0 as O on a fifth), and loses 2 of tax's 20 dates
+            # to the seal's ring
+            floors = {("tuition", "合计金额"): 0.85, ("parking", "车牌号"): 0.8, ("tax", "开具日期"): 0.9}
+            floor = floors.get((doc_type, key), 0.95)
             assert c["exact"] >= floor and c["n"] >= 12, (doc_type, key, c)
 
 
@@ -384,16 +461,19 @@ def test_labelled_values_are_in_the_real_ocr_text(engine, doc_type):
 
 # Half E's values inside sentences (prose) and in results tables (matrix); half F's in the cells of a ruled grid
 # (grid) and beside their bracketed captions (caption); half G's after letter-spaced labels, two pairs to a row
-# (spaced), and in a letter's 落款 under a red seal (seal).
+# (spaced), and in a letter's 落款 under a red seal (seal); half H's after labels printed with their English
+# (bilingual) and in the blocks of a list of entries (ledger).
 NEW_LAYOUTS = [("driving", "prose"), ("tuition", "prose"), ("checkup", "matrix"), ("fuel", "matrix"),
                ("parking", "grid"), ("repair", "grid"), ("cinema", "grid"),
                ("marriage", "caption"), ("cinema", "caption"),
                ("property", "spaced"), ("phonebill", "spaced"), ("social", "spaced"), ("register", "spaced"),
-               ("property", "seal"), ("social", "seal")]  # fmt: skip
+               ("property", "seal"), ("social", "seal"),
+               ("passport", "bilingual"), ("deposit", "bilingual"),
+               ("vaccine", "ledger"), ("tax", "ledger")]  # fmt: skip
 
 
 @pytest.mark.parametrize(("doc_type", "layout"), NEW_LAYOUTS)
-def test_values_in_the_layouts_of_halves_e_to_g_are_in_the_real_ocr_text(engine, doc_type, layout):
+def test_values_in_the_layouts_of_halves_e_to_h_are_in_the_real_ocr_text(engine, doc_type, layout):
     gen = _script("make_zh_docs")
     docs = load_dataset(DATA / doc_type)
     layouts = [gen.spec_only(gen.TYPES[doc_type], gen.DEFAULT_SEED, d.id[-3:])["layout"] for d in docs]
