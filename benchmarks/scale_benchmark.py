@@ -51,7 +51,10 @@ def _load() -> float:
 
 
 class _ChildMemory:
-    """Samples the peak resident set (VmHWM) of this process's direct children every 0.5 s."""
+    """Samples the peak resident set (VmHWM) of this process's descendants every 0.5 s.
+
+    Descendants, not only children: Ray's actors are children of the raylet this process starts.
+    """
 
     def __init__(self) -> None:
         import threading
@@ -62,15 +65,23 @@ class _ChildMemory:
         self._thread.start()
 
     def _run(self) -> None:
-        me = str(os.getpid())
         while not self._stop.wait(0.5):
-            for status in Path("/proc").glob("[0-9]*/status"):
+            status = {}
+            for path in Path("/proc").glob("[0-9]*/status"):
                 try:
-                    fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+                    status[path.parent.name] = dict(
+                        line.split(":", 1) for line in path.read_text().splitlines() if ":" in line
+                    )
                 except OSError:
                     continue
-                if fields.get("PPid", "").strip() == me and "VmHWM" in fields:
-                    self.peak_kb = max(self.peak_kb, int(fields["VmHWM"].split()[0]))
+            mine, grew = {str(os.getpid())}, True
+            while grew:
+                more = {pid for pid, f in status.items() if f.get("PPid", "").strip() in mine} - mine
+                mine |= more
+                grew = bool(more)
+            for pid in mine - {str(os.getpid())}:
+                if "VmHWM" in status.get(pid, {}):
+                    self.peak_kb = max(self.peak_kb, int(status[pid]["VmHWM"].split()[0]))
 
     def stop(self) -> float:
         self._stop.set()
@@ -139,7 +150,7 @@ def run_one(cfg: dict[str, Any]) -> dict[str, Any]:
         "wall_seconds": round(wall, 2),
         "documents_per_minute": round(60 * len(images) / wall, 2),
         "peak_rss_mb_parent": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "peak_rss_mb_largest_child": children.stop(),  # worker processes (Ray's actors are not our children)
+        "peak_rss_mb_largest_child": children.stop(),  # worker processes and Ray's actors
         "load_average_start": round(load_start, 2),
         "load_average_end": round(_load(), 2),
         "summary_failed": summary.failed if hasattr(summary, "failed") else None,
@@ -191,12 +202,24 @@ def part_local(limit: int | None) -> list[dict[str, Any]]:
 
 
 def part_ray(limit: int | None) -> list[dict[str, Any]]:
+    """The local runner and Ray at equal parallelism, in the order local, Ray, Ray, local.
+
+    The machine's speed drifts by more than the overhead measured (the same documents' CPU time
+    varied by a sixth between runs minutes apart), so each runs twice, the pairs mirrored: a
+    drift that is linear in time weighs on both alike.
+    """
     n = limit or 50
-    configs = [
-        {"name": "local runner, 2 processes x 1 thread", "kind": "local", "processes": 2, "threads": 1, "limit": n},
-        {"name": "Ray, 2 actors x 1 CPU", "kind": "ray", "actors": 2, "cpus_per_actor": 1, "threads": 1, "limit": n},
-    ]
-    return [_subprocess(c) for c in configs]
+    local = {"name": "local runner, 2 processes x 1 thread", "kind": "local", "processes": 2, "threads": 1, "limit": n}
+    ray = {"name": "Ray, 2 actors x 1 CPU", "kind": "ray", "actors": 2, "cpus_per_actor": 1, "threads": 1, "limit": n}
+    order = [(local, 1), (ray, 1), (ray, 2), (local, 2)]
+    return [_subprocess({**cfg, "name": f"{cfg['name']} (run {i})"}) for cfg, i in order]
+
+
+def ray_overhead(rows: list[dict[str, Any]]) -> float | None:
+    """Ray's wall time over the local runner's, less one, summed over the runs of each."""
+    ray = sum(r["wall_seconds"] for r in rows if r.get("kind") == "ray")
+    local = sum(r["wall_seconds"] for r in rows if r.get("kind") == "local")
+    return ray / local - 1 if ray and local else None
 
 
 def part_remote(limit: int | None) -> list[dict[str, Any]]:
@@ -217,16 +240,30 @@ def part_remote(limit: int | None) -> list[dict[str, Any]]:
     ]
 
 
+def _machine() -> dict[str, Any]:
+    """This machine and code, recorded with each part (parts are re-run on different days and machines)."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        names = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                 if line.startswith("model name")]  # fmt: skip
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return {"cores": os.cpu_count(), "cpu": cpu, "date": time.strftime("%Y-%m-%d"), "code": commit.stdout.strip()}
+
+
 def to_markdown(results: dict[str, Any]) -> str:
-    lines = ["# Scaling figures (issue 13)", ""]
-    m = results.get("machine", {})
-    lines += [f"Machine: {m.get('cores')} CPUs, {m.get('cpu')}; shared with other jobs (see load averages).", ""]
-    for part, rows in results.items():
-        if part == "machine" or not rows:
+    lines = ["# Scaling figures (issue 13)", "", "Machines are shared with other jobs (see the load averages).", ""]
+    for part, entry in results.items():
+        if part == "machine" or not entry:
             continue
+        rows = entry["rows"] if isinstance(entry, dict) else entry
+        m = entry.get("machine", {}) if isinstance(entry, dict) else {}
+        lines += [f"## {part}", ""]
+        if m:
+            lines += [f"{m.get('date')}, code {m.get('code')}: {m.get('cores')} CPUs, {m.get('cpu')}.", ""]
         lines += [
-            f"## {part}",
-            "",
             "| configuration | docs | records | failed | wall s | docs/min | peak RSS MB (parent / largest worker) "
             "| load avg start / end | extra |",
             "|---|---|---|---|---|---|---|---|---|",
@@ -239,6 +276,8 @@ def to_markdown(results: dict[str, Any]) -> str:
                 f"| {r['documents_per_minute']} | {r['peak_rss_mb_parent']} / {r['peak_rss_mb_largest_child']} "
                 f"| {r['load_average_start']} / {r['load_average_end']} | {extra} |"
             )
+        if part == "ray" and (overhead := ray_overhead(rows)) is not None:
+            lines += ["", f"Ray's wall time over the local runner's (both runs each): **{overhead:+.1%}**."]
         lines.append("")
     return "\n".join(lines)
 
@@ -255,11 +294,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     results = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
-    results["machine"] = {"cores": os.cpu_count(), "cpu": platform.processor() or platform.machine()}
     parts = {"local": part_local, "ray": part_ray, "remote": part_remote}
     for name, fn in parts.items():
         if args.part in ("all", name):
-            results[name] = fn(args.limit)
+            results[name] = {"machine": _machine(), "rows": fn(args.limit)}
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
             args.out.with_suffix(".md").write_text(to_markdown(results) + "\n", encoding="utf-8")
