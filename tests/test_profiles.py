@@ -118,6 +118,30 @@ def test_null_when_the_label_is_absent_and_nothing_fits() -> None:
     assert nulls["到期还款日"] > max(s.prior for s in ranked["到期还款日"])
 
 
+def notice(due_label: str | None, due: str, issued: str) -> list[tuple]:
+    """A payment notice: its title, 开票日期 (another date) and, unless ``due_label`` is None, the due date."""
+    lines = [("缴费通知单", (60, 40, 400, 80), 0.95, 0), ("开票日期：" + issued, (60, 120, 500, 150), 0.95, 1)]
+    if due_label:
+        lines.append((f"{due_label}：{due}", (60, 180, 500, 210), 0.95, 2))
+    return lines
+
+
+def test_a_value_under_a_label_no_example_shows_is_returned_one_under_a_label_the_examples_give_another_is_not():
+    # One example: 缴费截止日期 is printed, and 开票日期 over another date. A page of another layout
+    # prints the due date as 最晚缴纳 (no example shows that label): it is the due date, not null.
+    examples = [([page(notice("缴费截止日期", "2026年05月15日", "2026年04月25日"))], {"缴费截止日期": "2026年05月15日"})]
+    profiles = learned(["缴费截止日期"], examples)
+    assert profiles["缴费截止日期"].others == ["开票日期"]
+    schema = schema_from_keys(["缴费截止日期"])
+    other_layout = page(notice("最晚缴纳", "2026年07月19日", "2026年06月29日"))
+    ranked, nulls = shortlist([other_layout], schema, GroundedOptions(), profiles)
+    assert ranked["缴费截止日期"][0].text == "2026年07月19日"
+    assert nulls["缴费截止日期"] == GroundedOptions().null_prior < ranked["缴费截止日期"][0].prior
+    # a page with only 开票日期's date: the examples show that label over another value, so null
+    ranked, nulls = shortlist([page(notice(None, "", "2026年06月29日"))], schema, GroundedOptions(), profiles)
+    assert nulls["缴费截止日期"] > max(s.prior for s in ranked["缴费截止日期"])
+
+
 def test_inconsistent_example_is_warned_about_and_skipped_and_extra_keys_ignored() -> None:
     docs = [page(bank("2931", "2026年05月15日", "每月09日"))]
     with pytest.warns(UserWarning) as caught:

@@ -169,6 +169,8 @@ class KeyProfile:
         examples: How many examples answer the key (a value or null).
         null_examples: How many of them answer null.
         foreign: The other keys' names and printed labels: a candidate under one of them is theirs.
+        others: Labels the examples' pages print over other values (every label of a page whose
+            example answers null): a candidate under one of them is not this key's, whatever it looks like.
     """
 
     key: str
@@ -176,6 +178,7 @@ class KeyProfile:
     examples: int = 0
     null_examples: int = 0
     foreign: list[str] = field(default_factory=list)
+    others: list[str] = field(default_factory=list)
 
     @property
     def kinds(self) -> frozenset[str]:
@@ -216,6 +219,13 @@ class KeyProfile:
             return False
         own = label_similarity(cand.label, [self.key, *self.labels.values()])
         return label_similarity(cand.label, self.foreign) >= max(0.8, own + 0.1)
+
+    def other_label(self, cand: Candidate) -> bool:
+        """Whether the candidate's label is one the examples' pages print over other values (:attr:`others`)."""
+        if not cand.label or not self.others:
+            return False
+        own = label_similarity(cand.label, [self.key, *self.labels.values()])
+        return label_similarity(cand.label, self.others) >= max(0.8, own + 0.1)
 
     def match(self, cand: Candidate) -> tuple[float, int | None, dict[str, float]]:
         """How well a candidate fits the nearest example (0..1), that example's index, and the features."""
@@ -268,27 +278,32 @@ class KeyProfile:
         """The prior of null on a page: high when no example's label is on it and no candidate fits otherwise.
 
         A candidate fits otherwise when its features besides the label (kind, shape, position,
-        order, lines) match an example at :data:`FIT_FLOOR` and it is printed without a label of
-        its own (on its line or row) or under another key's: a date printed without the
-        examples' "Date:" is still the date; one printed after "账单日：" is not "到期还款日".
+        order, lines) match an example at :data:`FIT_FLOOR` and it is not printed under a label
+        the examples show belongs to something else: another key's, or one the examples' pages
+        print over another value (:attr:`others`). A date printed without the examples' "Date:",
+        or under a label no example shows (another layout's name for it), is still the date; one
+        printed after "账单日：" is not "到期还款日" when an example's page prints 账单日 beside it.
         """
         if not self.views or self.label_on_page(candidates) is not False:  # printed without labels: no sign
             return default
         shown = [k for k in WEIGHTS if k not in ("label", "magnitude")]  # a text's magnitude says nothing
         rest = sum(WEIGHTS[k] for k in shown)
 
+        def labelled(s: ScoredCandidate) -> bool:
+            """Printed under a label of its own (on its line or row) that is not the examples'."""
+            return s.candidate.label_source in ("prefix", "left") and s.features["label"] < 0.5
+
         def owned(s: ScoredCandidate) -> bool:
-            """Printed under a label of its own (on its line or row) that is not the examples', or another key's."""
-            own_label = s.candidate.label_source in ("prefix", "left") and s.features["label"] < 0.5
-            return self.foreign_label(s.candidate) or own_label
+            """Printed under another key's label, or under a label the examples give to other values."""
+            return self.foreign_label(s.candidate) or (labelled(s) and self.other_label(s.candidate))
 
         taken = {squash(s.text) for s in ranked if s.features and owned(s)}
         for s in ranked:
             if not s.features or squash(s.text) in taken:
                 continue
-            if s.candidate.kind not in _TEXT_KINDS:  # a typed value: its kind and shape say enough
+            if s.candidate.kind not in _TEXT_KINDS and not labelled(s):  # a typed value: kind and shape say enough
                 fit = (s.features["kind"] + s.features["shape"]) / 2 + 0.1
-            else:  # text: shaped like the examples' and fitting otherwise
+            else:  # text, or under a label no example shows: where it sits must fit as well
                 fit = sum(WEIGHTS[k] * s.features[k] for k in shown) / rest
                 fit *= s.features["shape"] >= 0.7
             if fit >= FIT_FLOOR:
@@ -347,14 +362,21 @@ def learn_profiles(
         cands = page_candidates(docs)
         present = {k: v for k, v in values.items() if k in profiles}
         evidence = ground({k: v for k, v in present.items() if v is not None}, docs)
+        labelled = [(c.label, squash(c.text)) for c in cands if c.label and c.label_source in ("prefix", "left")]
         for key, value in present.items():
             profile = profiles[key]
             profile.examples += 1
             profile.null_examples += value is None
+            if value is None:  # every label on this page is over something else
+                profile.others.extend(label for label, _ in labelled)
             if value is None or isinstance(value, (list, dict)):
                 continue
             found = evidence.get(key)
             views = _views(key, index, str(value), cands, found is not None and found.found)
+            target, own = squash(str(value)), {v.label for v in views if v.label}
+            profile.others.extend(
+                label for label, text in labelled if label not in own and target not in text and text not in target
+            )
             if not views:
                 warnings.warn(
                     f"example {index + 1}: the value of {key!r} ({str(value)[:40]!r}) is not on the example's page; "
@@ -365,6 +387,7 @@ def learn_profiles(
             profile.views.extend(views)
     for profile in profiles.values():
         _drop_varying_labels(profile)
+        profile.others = list(dict.fromkeys(profile.others))
     for profile in profiles.values():
         others = [p for p in profiles.values() if p is not profile]
         profile.foreign = [*(p.key for p in others), *(label for p in others for label in p.labels.values())]
