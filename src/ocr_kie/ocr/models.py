@@ -12,6 +12,7 @@ import importlib.util
 import json
 import os
 import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,14 +171,16 @@ def _write_model_dir(target: Path, weights_dir: Path, config: dict) -> None:
     if links_ok and config_path.is_file() and config_path.read_text(encoding="utf-8") == text:
         return
     target.mkdir(parents=True, exist_ok=True)
+    # Several processes (worker processes, Ray actors) may rewrite stale links at once, e.g. after
+    # the wheel moved to another environment: each writes under a name of its own and renames it
+    # into place, so none sees a half-made link or removes the file another has just made.
     for name in _WEIGHT_FILES:
-        link = target / name
-        if link.is_symlink() or link.exists():
-            link.unlink()
+        tmp = target / f".{name}.{uuid.uuid4().hex}.tmp"
         try:
-            link.symlink_to(weights_dir / name)
+            tmp.symlink_to(weights_dir / name)
         except OSError:  # no symlinks (e.g. Windows without developer mode): copy
-            shutil.copyfile(weights_dir / name, link)
-    tmp = config_path.with_suffix(".yml.tmp")
+            shutil.copyfile(weights_dir / name, tmp)
+        tmp.replace(target / name)
+    tmp = target / f".inference.yml.{uuid.uuid4().hex}.tmp"
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(config_path)
