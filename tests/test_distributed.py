@@ -84,6 +84,51 @@ def test_a_local_ray_run_ray_starts_runs_its_actors_at_the_drivers_priority(tmp_
     assert {r["values"]["nice"] for r in read(tmp_path / "out.jsonl").values()} == {os.nice(0)}
 
 
+def _idle_ray_workers() -> int:
+    """This process's descendants that are idle Ray workers (``ray::IDLE``), read off ``/proc``."""
+    parents, names = {}, {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                names[int(entry.name)] = (entry / "cmdline").read_bytes().split(b"\0")[0]
+            except (OSError, IndexError, ValueError):
+                continue
+
+    def descends(pid: int) -> bool:
+        while pid > 1:
+            pid = parents.get(pid, 0)
+            if pid == os.getpid():
+                return True
+        return False
+
+    return sum(1 for pid, name in names.items() if name == b"ray::IDLE" and descends(pid))
+
+
+@pytest.mark.timeout(600)
+def test_a_local_ray_reads_the_files_in_one_worker_process_for_up_to_16_actors(tmp_path):
+    # Unbounded, Ray Data ran a read task per block at once, each in a worker process of its own
+    # (3 or 4 for 24 files on 2 CPUs): their start-up took the cores from the actors on a small machine.
+    from ocr_kie.distributed import run_ray
+
+    if ray.is_initialized():
+        ray.shutdown()
+    paths = []
+    for i in range(24):
+        paths.append(tmp_path / f"doc-{i}.bin")
+        paths[-1].write_bytes(b"any bytes: the chain does not read them")
+    init = {"num_cpus": 2, "include_dashboard": False, "runtime_env": {"env_vars": {"PYTHONPATH": _test_path()}}}
+    try:
+        summary = run_ray(_NicenessFactory(), [str(p) for p in paths], tmp_path / "out.jsonl", actors=2, init=init)
+        readers = _idle_ray_workers()  # the actors are busy workers; the read task's worker is idle now
+    finally:
+        ray.shutdown()
+    assert summary.succeeded == 24
+    assert readers == 1
+    with pytest.raises(ValueError, match="readers"):
+        run_ray(_NicenessFactory(), [str(paths[0])], tmp_path / "other.jsonl", readers=0)
+
+
 @pytest.fixture(scope="module")
 def local_ray():
     ray.init(num_cpus=2, include_dashboard=False, runtime_env={"env_vars": {"PYTHONPATH": _test_path()}})

@@ -129,7 +129,8 @@ def notice(due_label: str | None, due: str, issued: str) -> list[tuple]:
 def test_a_value_under_a_label_no_example_shows_is_returned_one_under_a_label_the_examples_give_another_is_not():
     # One example: 缴费截止日期 is printed, and 开票日期 over another date. A page of another layout
     # prints the due date as 最晚缴纳 (no example shows that label): it is the due date, not null.
-    examples = [([page(notice("缴费截止日期", "2026年05月15日", "2026年04月25日"))], {"缴费截止日期": "2026年05月15日"})]
+    first = page(notice("缴费截止日期", "2026年05月15日", "2026年04月25日"))
+    examples = [([first], {"缴费截止日期": "2026年05月15日"})]
     profiles = learned(["缴费截止日期"], examples)
     assert profiles["缴费截止日期"].others == ["开票日期"]
     schema = schema_from_keys(["缴费截止日期"])

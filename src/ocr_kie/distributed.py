@@ -37,6 +37,9 @@ __all__ = ["ChainActor", "import_ray", "run_ray"]
 
 #: Rows per ``map_batches`` call: small, so that a record reaches the file soon after its document.
 BATCH_SIZE = 1
+#: Actors one reader keeps fed (the default ``readers`` is one per this many actors). Reading a
+#: file is milliseconds to a network store's tens of milliseconds; an actor takes seconds a document.
+ACTORS_PER_READER = 16
 
 
 def import_ray() -> Any:
@@ -101,6 +104,7 @@ def run_ray(
     *,
     actors: int = 2,
     cpus_per_actor: float = 1,
+    readers: int | None = None,
     address: str | None = None,
     resume: bool = True,
     config: dict[str, Any] | None = None,
@@ -114,6 +118,9 @@ def run_ray(
         output: The results file on this machine: JSON Lines, or Parquet (``.parquet``).
         actors: Actors in the pool (each loads the models once).
         cpus_per_actor: CPUs Ray reserves per actor (give the ChainSpec as many ``threads``).
+        readers: Ray Data read tasks in flight at once (default: one per 16 actors, at least
+            one). Each runs in a worker process of its own: unbounded, a local Ray started a
+            process per file in flight, and their start-up took the cores from the actors.
         address: The Ray cluster (``"auto"``, ``"ray://host:10001"``); None: ``RAY_ADDRESS``,
             else a local Ray on this machine.
         resume: Skip documents already in the output with values (retry those with errors).
@@ -136,6 +143,8 @@ def run_ray(
     summary = BatchSummary(total=len(paths), output=str(output), skipped=len(done))
     summary.retried = sink.retried
     summary.dropped_partial = sink.dropped_partial
+    if readers is not None and readers < 1:
+        raise ValueError(f"readers must be at least 1, got {readers}")
     todo = [p for p in paths if p not in done]
     if not todo:
         sink.close()
@@ -146,7 +155,11 @@ def run_ray(
         # Reading takes no CPU reservation: with every CPU held by an actor, reads that asked
         # for one would never be scheduled (and the actors would wait for them forever).
         ds = ray.data.read_binary_files(
-            todo, include_paths=True, ignore_missing_paths=False, ray_remote_args={"num_cpus": 0}
+            todo,
+            include_paths=True,
+            ignore_missing_paths=False,
+            ray_remote_args={"num_cpus": 0},
+            concurrency=readers or max(1, actors // ACTORS_PER_READER),
         )
         ds = ds.map_batches(
             ChainActor,

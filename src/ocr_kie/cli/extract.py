@@ -185,6 +185,7 @@ def _run_ray(args: argparse.Namespace, kwargs: dict[str, Any], output: str | Non
             output,
             actors=args.ray_actors,
             cpus_per_actor=args.ray_cpus_per_actor,
+            readers=args.ray_readers,
             address=args.ray or None,
         )
     except BatchInterrupted as e:

@@ -184,6 +184,13 @@ def add_scale_options(parser: argparse.ArgumentParser) -> None:
         metavar="C",
         help="with --ray: CPUs per actor (default: 1)",
     )
+    group.add_argument(
+        "--ray-readers",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="with --ray: read tasks in flight at once (default: one per 16 actors)",
+    )
 
 
 def positive_float(text: str) -> float:
