@@ -37,6 +37,9 @@ __all__ = ["ChainActor", "import_ray", "run_ray"]
 
 #: Rows per ``map_batches`` call: small, so that a record reaches the file soon after its document.
 BATCH_SIZE = 1
+#: Up to this many documents, one block per document: an idle actor takes the next document, not
+#: the next few (Ray Data's own sizing put 2 of 50 receipts in a block). Beyond, Ray Data's sizing.
+BLOCK_PER_DOCUMENT_UP_TO = 10_000
 #: Actors one reader keeps fed (the default ``readers`` is one per this many actors). Reading a
 #: file is milliseconds to a network store's tens of milliseconds; an actor takes seconds a document.
 ACTORS_PER_READER = 16
@@ -160,12 +163,16 @@ def run_ray(
             ignore_missing_paths=False,
             ray_remote_args={"num_cpus": 0},
             concurrency=readers or max(1, actors // ACTORS_PER_READER),
+            override_num_blocks=len(todo) if len(todo) <= BLOCK_PER_DOCUMENT_UP_TO else None,
         )
         ds = ds.map_batches(
             ChainActor,
             fn_constructor_args=(factory, config),
             batch_size=BATCH_SIZE,
-            compute=ray.data.ActorPoolStrategy(size=actors),  # `concurrency=` is deprecated since Ray 2.51
+            # One block in flight per actor: with Ray Data's default (two), an actor finishing its
+            # last document could wait while the other still had a queued block to work through.
+            # (`concurrency=` is deprecated since Ray 2.51.)
+            compute=ray.data.ActorPoolStrategy(size=actors, max_tasks_in_flight_per_actor=1),
             num_cpus=cpus_per_actor,
         )
         for row in ds.iter_rows():
