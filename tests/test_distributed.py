@@ -125,8 +125,10 @@ def test_a_local_ray_reads_the_files_in_one_worker_process_for_up_to_16_actors(t
         ray.shutdown()
     assert summary.succeeded == 24
     assert readers == 1
-    with pytest.raises(ValueError, match="readers"):
-        run_ray(_NicenessFactory(), [str(paths[0])], tmp_path / "other.jsonl", readers=0)
+    done = (tmp_path / "out.jsonl").read_bytes()
+    with pytest.raises(ValueError, match="readers"):  # before the output is opened: nothing lost
+        run_ray(_NicenessFactory(), [str(paths[0])], tmp_path / "out.jsonl", readers=0, resume=False)
+    assert (tmp_path / "out.jsonl").read_bytes() == done
 
 
 @pytest.fixture(scope="module")

@@ -122,8 +122,8 @@ def run_ray(
         actors: Actors in the pool (each loads the models once).
         cpus_per_actor: CPUs Ray reserves per actor (give the ChainSpec as many ``threads``).
         readers: Ray Data read tasks in flight at once (default: one per 16 actors, at least
-            one). Each runs in a worker process of its own: unbounded, a local Ray started a
-            process per file in flight, and their start-up took the cores from the actors.
+            one). Each runs in a worker process of its own: unbounded, a local Ray started one
+            per read task in flight, and their start-up took the cores from the actors.
         address: The Ray cluster (``"auto"``, ``"ray://host:10001"``); None: ``RAY_ADDRESS``,
             else a local Ray on this machine.
         resume: Skip documents already in the output with values (retry those with errors).
@@ -138,7 +138,10 @@ def run_ray(
         ResultsFileError: The output cannot be written or is not a results file.
         BatchInterrupted: Ctrl-C; the output holds whole records and resumes.
         OcrKieError: A configuration error in the actors (every document would fail).
+        ValueError: ``readers`` below 1 (the output is not touched).
     """
+    if readers is not None and readers < 1:
+        raise ValueError(f"readers must be at least 1, got {readers}")  # before the output is touched
     ray = import_ray()
     paths = _paths(sources)
     sink = _sink(output)
@@ -146,8 +149,6 @@ def run_ray(
     summary = BatchSummary(total=len(paths), output=str(output), skipped=len(done))
     summary.retried = sink.retried
     summary.dropped_partial = sink.dropped_partial
-    if readers is not None and readers < 1:
-        raise ValueError(f"readers must be at least 1, got {readers}")
     todo = [p for p in paths if p not in done]
     if not todo:
         sink.close()
@@ -169,8 +170,8 @@ def run_ray(
             ChainActor,
             fn_constructor_args=(factory, config),
             batch_size=BATCH_SIZE,
-            # One block in flight per actor: with Ray Data's default (two), an actor finishing its
-            # last document could wait while the other still had a queued block to work through.
+            # One block in flight per actor: with Ray Data's default (two), an actor that had
+            # finished could sit idle while the other still had a block queued behind its own.
             # (`concurrency=` is deprecated since Ray 2.51.)
             compute=ray.data.ActorPoolStrategy(size=actors, max_tasks_in_flight_per_actor=1),
             num_cpus=cpus_per_actor,
