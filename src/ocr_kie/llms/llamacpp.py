@@ -41,7 +41,7 @@ from ocr_kie.llms.embedded import models_cache_dir
 from ocr_kie.llms.guard import _closing_reserve, _collapse, _Guard, _is_json
 from ocr_kie.llms.quantize import QUANTIZATIONS, requantized
 from ocr_kie.llms.scoring import ContinuationScorer, _ScoringContext
-from ocr_kie.llms.structured import _STRUCTURED_METHODS, _response_format, _structured_schema
+from ocr_kie.llms.structured import _STRUCTURED_METHODS, _response_format, _structured_schema, json_grammar
 
 __all__ = ["DEFAULT_MAX_TOKENS", "LlamaCppChatModel", "create"]
 
@@ -310,7 +310,7 @@ class LlamaCppChatModel(BaseChatModel):
             "temperature": temperature,
             "repeat_penalty": self.repeat_penalty,
             "stop": stop or kwargs.get("stop") or self.stop or [],
-            "response_format": fmt,
+            "grammar": json_grammar(schema) if fmt is not None else None,  # strict JSON (not the handler's)
             "logits_processor": [guard],
         }
         for key in ("seed", "top_p", "top_k", "min_p"):

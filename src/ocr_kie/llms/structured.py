@@ -2,11 +2,14 @@
 
 :func:`_response_format` reads a call's ``json_schema=``/``response_format=`` (ours, OpenAI's
 ``json_schema`` form, a pydantic class); :func:`_structured_schema` reads what
-``with_structured_output`` takes (pydantic v1/v2, TypedDict, JSON Schema, OpenAI/Anthropic tools).
+``with_structured_output`` takes (pydantic v1/v2, TypedDict, JSON Schema, OpenAI/Anthropic tools);
+:func:`json_grammar` is the grammar a reply is decoded by.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,6 +46,32 @@ def _response_format(
         schema = inner.get("schema", inner)
         return {"type": "json_object", "schema": schema}, schema
     raise LlmConfigError(f"unknown response_format type {kind!r}: use 'json_object', 'json_schema' or 'text'")
+
+
+#: llama-cpp-python's schema converter lets a string hold any character but ``"`` and ``\``, raw
+#: control characters included; strict JSON (and llama.cpp's own converter) excludes U+0000-U+001F.
+_LOOSE_CHAR = 'char ::= [^"\\\\]'
+_STRICT_CHAR = 'char ::= [^"\\\\\\x7F\\x00-\\x1F]'
+
+
+def json_grammar(schema: Mapping[str, Any] | None) -> Any:
+    """The ``LlamaGrammar`` of a reply that is strict JSON fitting ``schema`` (any JSON without one).
+
+    Built from the schema by llama-cpp-python's converter, with its string characters narrowed to
+    those strict JSON allows: with the converter's own rule the embedded model wrote raw newlines
+    inside a string (``{"total": ");\n\nSHOP A ..."``), which ``json.loads`` rejects.
+    """
+    return _grammar(None if schema is None else json.dumps(schema))  # key order is the reply's order
+
+
+@functools.lru_cache(maxsize=64)
+def _grammar(schema_json: str | None) -> Any:
+    from llama_cpp.llama_grammar import JSON_GBNF, LlamaGrammar, json_schema_to_gbnf
+
+    if schema_json is None:
+        return LlamaGrammar.from_string(JSON_GBNF, verbose=False)
+    gbnf = json_schema_to_gbnf(schema_json)
+    return LlamaGrammar.from_string(gbnf.replace(_LOOSE_CHAR, _STRICT_CHAR), verbose=False)
 
 
 #: The ``method=`` values of :meth:`LlamaCppChatModel.with_structured_output`.
