@@ -59,7 +59,7 @@ def json_grammar(schema: Mapping[str, Any] | None) -> Any:
 
     Built from the schema by llama-cpp-python's converter, with its string characters narrowed to
     those strict JSON allows: with the converter's own rule the embedded model wrote raw newlines
-    inside a string (``{"total": ");\n\nSHOP A ..."``), which ``json.loads`` rejects.
+    inside a string (``{"total": ");\\n\\nSHOP A ..."``), which ``json.loads`` rejects.
     """
     return _grammar(None if schema is None else json.dumps(schema))  # key order is the reply's order
 
