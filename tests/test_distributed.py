@@ -67,21 +67,30 @@ def _test_path() -> str:
 def test_a_local_ray_run_ray_starts_runs_its_actors_at_the_drivers_priority(tmp_path):
     # Ray lowers its workers' priority by 15 nice levels: beside anything else on the machine
     # (the local runner's workers run at the driver's priority) the actors got a small share of the cores.
+    summary, _ = _own_local_ray_run(tmp_path, files=2, num_cpus=1, actors=1)
+    assert summary.succeeded == 2
+    assert {r["values"]["nice"] for r in read(tmp_path / "out.jsonl").values()} == {os.nice(0)}
+
+
+def _own_local_ray_run(tmp_path: Path, *, files: int, num_cpus: int, actors: int, look=lambda: None):
+    """``run_ray`` starting its own local Ray over ``files`` placeholder files, then Ray shut down.
+
+    Returns the summary and what ``look()`` saw after the run, before the shutdown.
+    """
     from ocr_kie.distributed import run_ray
 
     if ray.is_initialized():
         ray.shutdown()
     paths = []
-    for i in range(2):
+    for i in range(files):
         paths.append(tmp_path / f"doc-{i}.bin")
         paths[-1].write_bytes(b"any bytes: the chain does not read them")
-    init = {"num_cpus": 1, "include_dashboard": False, "runtime_env": {"env_vars": {"PYTHONPATH": _test_path()}}}
+    init = {"num_cpus": num_cpus, "include_dashboard": False, "runtime_env": {"env_vars": {"PYTHONPATH": _test_path()}}}
     try:
-        summary = run_ray(_NicenessFactory(), [str(p) for p in paths], tmp_path / "out.jsonl", actors=1, init=init)
+        summary = run_ray(_NicenessFactory(), [str(p) for p in paths], tmp_path / "out.jsonl", actors=actors, init=init)
+        return summary, look()
     finally:
         ray.shutdown()
-    assert summary.succeeded == 2
-    assert {r["values"]["nice"] for r in read(tmp_path / "out.jsonl").values()} == {os.nice(0)}
 
 
 def _idle_ray_workers() -> int:
@@ -111,23 +120,13 @@ def test_a_local_ray_reads_the_files_in_one_worker_process_for_up_to_16_actors(t
     # (3 or 4 for 24 files on 2 CPUs): their start-up took the cores from the actors on a small machine.
     from ocr_kie.distributed import run_ray
 
-    if ray.is_initialized():
-        ray.shutdown()
-    paths = []
-    for i in range(24):
-        paths.append(tmp_path / f"doc-{i}.bin")
-        paths[-1].write_bytes(b"any bytes: the chain does not read them")
-    init = {"num_cpus": 2, "include_dashboard": False, "runtime_env": {"env_vars": {"PYTHONPATH": _test_path()}}}
-    try:
-        summary = run_ray(_NicenessFactory(), [str(p) for p in paths], tmp_path / "out.jsonl", actors=2, init=init)
-        readers = _idle_ray_workers()  # the actors are busy workers; the read task's worker is idle now
-    finally:
-        ray.shutdown()
+    # After the run the actors are busy workers; the read task's worker is idle.
+    summary, readers = _own_local_ray_run(tmp_path, files=24, num_cpus=2, actors=2, look=_idle_ray_workers)
     assert summary.succeeded == 24
     assert readers == 1
     done = (tmp_path / "out.jsonl").read_bytes()
     with pytest.raises(ValueError, match="readers"):  # before the output is opened: nothing lost
-        run_ray(_NicenessFactory(), [str(paths[0])], tmp_path / "out.jsonl", readers=0, resume=False)
+        run_ray(_NicenessFactory(), [str(tmp_path / "doc-0.bin")], tmp_path / "out.jsonl", readers=0, resume=False)
     assert (tmp_path / "out.jsonl").read_bytes() == done
 
 
